@@ -1,0 +1,147 @@
+#include "common/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+
+namespace tideway::log {
+namespace {
+
+std::atomic<Level> g_level{Level::kInfo};
+std::mutex g_sink_mutex;
+std::function<void(std::string_view)> g_sink;
+
+// Under systemd, stderr is a journal stream: journald stamps time itself and reads the
+// "<N>" syslog priority prefix, so levels become journal priorities (journalctl -p).
+bool journald_stream() {
+  static const bool yes = std::getenv("JOURNAL_STREAM") != nullptr;
+  return yes;
+}
+
+int syslog_priority(Level level) {
+  switch (level) {
+    case Level::kDebug: return 7;
+    case Level::kInfo: return 6;
+    case Level::kWarn: return 4;
+    case Level::kError: return 3;
+  }
+  return 6;
+}
+
+bool needs_quotes(std::string_view v) {
+  if (v.empty()) return true;
+  for (char c : v) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Quotes and escapes so that a value can never break the one-line-per-event rule.
+void append_value(std::string& out, std::string_view v) {
+  if (!needs_quotes(v)) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out.append(fmt::format("\\x{:02x}", static_cast<unsigned char>(c)));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string utc_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms.count()));
+}
+
+}  // namespace
+
+std::optional<Level> parse_level(std::string_view text) {
+  if (text == "debug") return Level::kDebug;
+  if (text == "info") return Level::kInfo;
+  if (text == "warn" || text == "warning") return Level::kWarn;
+  if (text == "error") return Level::kError;
+  return std::nullopt;
+}
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "info";
+}
+
+void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
+Level level() { return g_level.load(std::memory_order_relaxed); }
+
+void set_sink(std::function<void(std::string_view)> sink) {
+  std::lock_guard lock(g_sink_mutex);
+  g_sink = std::move(sink);
+}
+
+std::string format_line(Level level, std::string_view component, std::string_view message,
+                        std::initializer_list<Field> fields, bool with_timestamp) {
+  std::string line;
+  line.reserve(128);
+  if (with_timestamp) {
+    line.append("ts=").append(utc_timestamp()).push_back(' ');
+  }
+  line.append("level=").append(level_name(level));
+  line.append(" component=");
+  append_value(line, component);
+  line.append(" msg=");
+  append_value(line, message);
+  for (const Field& f : fields) {
+    line.push_back(' ');
+    line.append(f.key);
+    line.push_back('=');
+    append_value(line, f.value);
+  }
+  return line;
+}
+
+void write(Level lvl, std::string_view component, std::string_view message,
+           std::initializer_list<Field> fields) {
+  if (lvl < level()) return;
+  const bool journal = journald_stream();
+  std::string line = format_line(lvl, component, message, fields, !journal);
+  std::lock_guard lock(g_sink_mutex);
+  if (g_sink) {
+    g_sink(line);
+    return;
+  }
+  if (journal) line.insert(0, fmt::format("<{}>", syslog_priority(lvl)));
+  line.push_back('\n');
+  // One write per line keeps lines whole even when other processes share stderr.
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
+}  // namespace tideway::log
