@@ -70,11 +70,13 @@ int Daemon::run() { return impl_->run(); }
 
 int Daemon::Impl::run() {
   log::set_level(config.log_level);
-  kLog.info("starting", {{"config", config.config_file}, {"data_dir", config.data_dir}});
-
+  // Nothing is logged before the first failure point: a startup failure is exactly one
+  // line, and success is the one "ready" line below.
   auto opened = storage::StateStore::open(config.data_dir);
   if (!opened.ok()) {
-    kLog.error("cannot open state store", {{"error", opened.error().message}});
+    kLog.error("cannot open state store",
+               {{"config", config.config_file}, {"key", "data_dir"},
+                {"error", opened.error().message}});
     return opened.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitStateStore;
   }
   store = std::move(opened).value();
@@ -100,7 +102,9 @@ int Daemon::Impl::run() {
   const auto endpoint = server->local_endpoint();
   metrics.set_ready(true);
   systemd.ready();
-  kLog.info("ready", {{"listen", fmt::format("{}:{}", endpoint.address().to_string(),
+  kLog.info("ready", {{"config", config.config_file},
+                      {"data_dir", config.data_dir},
+                      {"listen", fmt::format("{}:{}", endpoint.address().to_string(),
                                              endpoint.port())},
                       {"metrics_auth", config.metrics_auth ? "true" : "false"},
                       {"watchdog", systemd.watchdog_interval() ? "on" : "off"}});
