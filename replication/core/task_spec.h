@@ -1,0 +1,68 @@
+#pragma once
+// TaskSpec: one migration task as the operator wrote it (YAML file or JSON through the
+// API). Plain data: parsing and validation live in daemon/task_spec_parser, so engine
+// code depends only on these structs. Passwords are not here, only where to read them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tideway::replication {
+
+enum class Engine { kPostgresql, kMysql, kMariadb };
+const char* engine_name(Engine engine);
+
+enum class TaskMode { kFullLoad, kCdc, kFullLoadAndCdc };
+const char* task_mode_name(TaskMode mode);
+
+/// Where a database is and how to log in. Exactly one of password_file/password_env.
+struct Endpoint {
+  Engine engine = Engine::kPostgresql;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string database;
+  std::string user;
+  std::string password_file;
+  std::string password_env;
+  std::string sslmode = "prefer";  // libpq sslmode / MySQL ssl-mode equivalent
+
+  /// "postgresql://user@host:port/database" — for messages; never contains a password.
+  std::string describe() const;
+};
+
+/// Which tables a task moves: "schema.table" globs (* and ?), exclude wins.
+struct TableFilter {
+  std::vector<std::string> include{"*.*"};
+  std::vector<std::string> exclude;
+  bool matches(const std::string& schema, const std::string& table) const;
+};
+
+/// Shell-style glob over a whole string: '*' any run, '?' one character.
+bool glob_match(const std::string& pattern, const std::string& text);
+
+struct FullLoadOptions {
+  int workers = 4;                        // Default: 4 parallel chunk copies.
+  std::int64_t chunk_rows = 100000;       // Default: ~100k rows per chunk (by key range).
+};
+
+struct SchemaOptions {
+  bool create = true;  // Default: create the schema on the target from the source catalog.
+};
+
+struct PostgresOptions {
+  std::string slot_name;         // Default: "tideway_<id>" (dashes become underscores).
+  std::string publication_name;  // Default: same as the slot name.
+};
+
+struct TaskSpec {
+  std::string id;  // [a-z0-9-]{1,48}
+  Endpoint source;
+  Endpoint target;
+  TableFilter tables;
+  TaskMode mode = TaskMode::kFullLoadAndCdc;
+  FullLoadOptions full_load;
+  SchemaOptions schema;
+  PostgresOptions postgres;
+};
+
+}  // namespace tideway::replication
