@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/daemon_config.h"
 #include "daemon/exit_codes.h"
+#include "daemon/run_command.h"
 
 namespace tideway::daemon {
 namespace {
@@ -21,6 +22,11 @@ Usage:
   tideway serve --config FILE            run the daemon (REST API, metrics, tasks)
   tideway serve --config FILE --check-config
                                          validate FILE (and the secrets it names), then exit
+  tideway run --task FILE --data-dir DIR run one task in the foreground (resumes from
+                                         the state in DIR); SIGINT/SIGTERM stop it
+                                         at a consistent point
+  tideway status --data-dir DIR [--json] phase, position and per-table progress of
+                                         the tasks in DIR (works while they run)
   tideway --version                      print version and commit
   tideway --help                         print this help
 
@@ -89,6 +95,8 @@ int run_cli(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "serve") return cmd_serve(args);
+  if (command == "run") return cmd_run(args);
+  if (command == "status") return cmd_status(args);
   return usage_error(fmt::format("unknown command '{}'", command));
 }
 

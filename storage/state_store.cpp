@@ -1,6 +1,7 @@
 #include "storage/state_store.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -67,12 +68,24 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& data_dir
   auto lock = DataDirLock::acquire(data_dir);
   if (!lock.ok()) return std::move(lock).error();
   std::unique_ptr<StateStore> store(new StateStore(data_dir, std::move(lock).value()));
-  if (Status s = store->open_db(); !s.ok()) return std::move(s).error();
+  if (Status s = store->open_db(false); !s.ok()) return std::move(s).error();
   if (Status s = store->check_format_version(); !s.ok()) return std::move(s).error();
   return store;
 }
 
-Status StateStore::open_db() {
+Result<std::unique_ptr<StateStore>> StateStore::open_read_only(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir + "/state", ec)) {
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("no state store in {} (no {}/state directory)", data_dir,
+                                  data_dir));
+  }
+  std::unique_ptr<StateStore> store(new StateStore(data_dir, nullptr));
+  if (Status s = store->open_db(true); !s.ok()) return std::move(s).error();
+  return store;
+}
+
+Status StateStore::open_db(bool read_only) {
   const std::string path = data_dir_ + "/state";
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -97,7 +110,9 @@ Status StateStore::open_db() {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names) descriptors.emplace_back(n, family_options());
 
-  rocksdb::Status s = rocksdb::DB::Open(db_options, path, descriptors, &handles_, &db_);
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles_, &db_)
+                : rocksdb::DB::Open(db_options, path, descriptors, &handles_, &db_);
   if (!s.ok()) {
     db_ = nullptr;
     handles_.clear();
@@ -138,7 +153,7 @@ StateStore::~StateStore() { close().ignore_error(); }
 Status StateStore::close() {
   if (db_ == nullptr) return {};
   Status result;
-  rocksdb::Status s = db_->FlushWAL(true);
+  rocksdb::Status s = lock_ ? db_->FlushWAL(true) : rocksdb::Status::OK();
   if (!s.ok()) result = to_error(s, "cannot flush state store WAL on close");
   for (auto* h : handles_) {
     rocksdb::Status ds = db_->DestroyColumnFamilyHandle(h);

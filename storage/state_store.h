@@ -66,6 +66,9 @@ class StateStore {
   /// kLocked (another process), kCorruption (damaged files, with what to do), kIo,
   /// kInvalidArgument (not a directory, or written by an incompatible version).
   static Result<std::unique_ptr<StateStore>> open(const std::string& data_dir);
+  /// Opens without the lock, read-only, as of now: for `tideway status` while a daemon or
+  /// `tideway run` owns the store. Writes fail.
+  static Result<std::unique_ptr<StateStore>> open_read_only(const std::string& data_dir);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -91,7 +94,7 @@ class StateStore {
 
  private:
   StateStore(std::string data_dir, std::unique_ptr<DataDirLock> lock);
-  Status open_db();
+  Status open_db(bool read_only);
   Status check_format_version();
   rocksdb::ColumnFamilyHandle* handle(Family family) const;
 

@@ -7,10 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
 #include "common/secret.h"
 
 namespace tideway::replication::postgres {
 namespace {
+
+const log::Logger kLog{"pg"};
 
 // SQLSTATE classes that describe the operator's setup, not a passing fault.
 ErrorCode classify(std::string_view sqlstate) {
@@ -127,6 +130,16 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const Endpoint& endp
                                         options.replication ? " (replication)" : "", message),
                       retryable);
   }
+  // Server notices ("relation ... already exists, skipping") go to the debug log, not
+  // to stderr, where they would break the one-line-per-event rule.
+  PQsetNoticeProcessor(
+      conn,
+      [](void*, const char* message) {
+        std::string text = message;
+        while (!text.empty() && text.back() == '\n') text.pop_back();
+        kLog.debug("server notice", {{"notice", text}});
+      },
+      nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, endpoint));
 }
 
@@ -231,6 +244,12 @@ Result<std::int64_t> PgConnection::end_copy_in() {
   while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);
   if (st != PGRES_COMMAND_OK) return error("COPY FROM ended with an error", result.raw());
   return result.affected();
+}
+
+void PgConnection::abort_copy_in(const std::string& reason) {
+  if (PQputCopyEnd(conn_, reason.c_str()) == 1) {
+    while (pg_result* r = PQgetResult(conn_)) PQclear(r);
+  }
 }
 
 int PgConnection::server_version() const { return PQserverVersion(conn_); }

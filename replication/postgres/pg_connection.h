@@ -79,6 +79,9 @@ class PgConnection {
   Status put_copy_data(std::string_view data);
   /// Ends COPY FROM STDIN and returns the number of rows loaded.
   Result<std::int64_t> end_copy_in();
+  /// Abandons COPY FROM STDIN (the server discards what it received). Best effort: the
+  /// caller rolls back or drops the connection afterwards either way.
+  void abort_copy_in(const std::string& reason);
 
   /// The server's server_version_num (e.g. 150004).
   int server_version() const;

@@ -1,0 +1,211 @@
+#include "daemon/run_command.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "daemon/daemon.h"
+#include "daemon/exit_codes.h"
+#include "daemon/progress_display.h"
+#include "daemon/task_spec_parser.h"
+#include "replication/core/load_state.h"
+#include "replication/postgres/pg_full_load.h"
+#include "storage/state_store.h"
+
+namespace tideway::daemon {
+namespace {
+
+const log::Logger kLog{"run"};
+
+int fail_usage(const std::string& message) {
+  std::fprintf(stderr, "tideway: %s; see 'tideway --help'\n", message.c_str());
+  return kExitUsage;
+}
+
+/// Waits for SIGINT/SIGTERM on its own thread and raises `stop`.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::atomic<bool>& stop) {
+    thread_ = std::thread([&stop, this] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      while (!done_) {
+        timespec t{0, 200 * 1000 * 1000};
+        const int sig = sigtimedwait(&set, nullptr, &t);
+        if (sig == SIGINT || sig == SIGTERM) {
+          kLog.info("stop requested; stopping at a consistent point",
+                    {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+          stop = true;
+        }
+      }
+    });
+  }
+  ~StopOnSignal() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  std::string task_file, data_dir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--task" || args[i] == "--data-dir") && i + 1 >= args.size()) {
+      return fail_usage(args[i] + " needs a value");
+    }
+    if (args[i] == "--task") task_file = args[++i];
+    else if (args[i] == "--data-dir") data_dir = args[++i];
+    else return fail_usage(fmt::format("run: unknown option '{}'", args[i]));
+  }
+  if (task_file.empty() || data_dir.empty()) return fail_usage("run needs --task FILE --data-dir DIR");
+
+  auto spec = load_task_spec(task_file);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "tideway: task error: %s\n", spec.error().message.c_str());
+    return kExitUsage;
+  }
+  using replication::Engine;
+  if (spec->source.engine != Engine::kPostgresql || spec->target.engine != Engine::kPostgresql) {
+    std::fprintf(stderr,
+                 "tideway: task error: %s: %s -> %s is not supported yet; this build moves "
+                 "postgresql -> postgresql\n",
+                 task_file.c_str(), replication::engine_name(spec->source.engine),
+                 replication::engine_name(spec->target.engine));
+    return kExitUsage;
+  }
+  if (spec->mode != replication::TaskMode::kFullLoad) {
+    // Creating a slot that nothing consumes would make the source keep WAL forever.
+    std::fprintf(stderr,
+                 "tideway: task error: %s: mode %s needs the change stream, which this build "
+                 "does not have yet; use mode: full_load\n",
+                 task_file.c_str(), replication::task_mode_name(spec->mode));
+    return kExitUsage;
+  }
+
+  auto store = storage::StateStore::open(data_dir);
+  if (!store.ok()) {
+    kLog.error("cannot open state store", {{"data_dir", data_dir}, {"error", store.error().message}});
+    return store.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitStateStore;
+  }
+  block_lifecycle_signals();
+  std::atomic<bool> stop{false};
+  StopOnSignal signals(stop);
+  replication::LoadProgress progress;
+  kLog.info("task starting", {{"task", spec->id}, {"mode", replication::task_mode_name(spec->mode)},
+                              {"source", spec->source.describe()},
+                              {"target", spec->target.describe()}});
+  Result<replication::postgres::FullLoadResult> result = make_error(ErrorCode::kInternal, "");
+  {
+    ProgressDisplay display(progress, spec->id);
+    result = replication::postgres::run_full_load(*spec, **store, progress, stop);
+  }
+  if (!result.ok()) {
+    const bool stopped = stop && result.error().code == ErrorCode::kUnavailable;
+    if (stopped) {
+      kLog.info("task stopped; the next run resumes", {{"task", spec->id},
+                                                       {"detail", result.error().message}});
+      return kExitOk;
+    }
+    replication::LoadStateStore state(**store, spec->id);
+    if (auto s = state.load_task(); s.ok() && s->has_value()) {
+      auto failed = **s;
+      failed.last_error = result.error().message;
+      (void)state.save_task(failed).ok();
+    }
+    kLog.error("task failed", {{"task", spec->id}, {"error", result.error().message}});
+    return result.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  kLog.info("full load complete", {{"task", spec->id}, {"tables", result->tables},
+                                   {"rows_copied", result->rows},
+                                   {"chunks_copied", result->chunks_copied},
+                                   {"chunks_from_earlier_runs", result->chunks_skipped}});
+  return kExitOk;
+}
+
+int cmd_status(const std::vector<std::string>& args) {
+  std::string data_dir;
+  bool json_output = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--data-dir" && i + 1 < args.size()) data_dir = args[++i];
+    else if (args[i] == "--json") json_output = true;
+    else return fail_usage(fmt::format("status: unknown option '{}'", args[i]));
+  }
+  if (data_dir.empty()) return fail_usage("status needs --data-dir DIR");
+  auto store = storage::StateStore::open_read_only(data_dir);
+  if (!store.ok()) {
+    std::fprintf(stderr, "tideway: %s\n", store.error().message.c_str());
+    return store.error().code == ErrorCode::kNotFound ? kExitUsage : kExitStateStore;
+  }
+  std::vector<std::string> task_ids;
+  Status scan = (*store)->scan_prefix(storage::Family::kTasks, "",
+                                      [&](std::string_view key, std::string_view) {
+                                        task_ids.emplace_back(key);
+                                        return true;
+                                      });
+  if (!scan.ok()) {
+    std::fprintf(stderr, "tideway: %s\n", scan.message().c_str());
+    return kExitStateStore;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& id : task_ids) {
+    replication::LoadStateStore state(**store, id);
+    auto task = state.load_task();
+    auto plans = state.load_plans();
+    if (!task.ok() || !task->has_value() || !plans.ok()) continue;
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& [name, plan] : *plans) {
+      auto done = state.load_done(name);
+      std::int64_t rows = 0;
+      if (done.ok()) {
+        for (const auto& [index, d] : *done) rows += d.rows;
+      }
+      tables.push_back({{"table", name}, {"method", plan.method},
+                        {"chunks_total", plan.chunks.size()},
+                        {"chunks_done", done.ok() ? done->size() : 0},
+                        {"rows_done", rows}, {"rows_estimated", plan.estimated_rows}});
+    }
+    const auto& t = **task;
+    out.push_back({{"task", id}, {"phase", replication::task_phase_name(t.phase)},
+                   {"slot", t.slot_name}, {"start_position", t.start_position},
+                   {"last_error", t.last_error}, {"tables", tables}});
+  }
+  if (json_output) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  if (out.empty()) std::printf("no tasks in %s\n", data_dir.c_str());
+  for (const auto& t : out) {
+    std::printf("task %s  phase %s  slot %s  start %s\n", t["task"].get<std::string>().c_str(),
+                t["phase"].get<std::string>().c_str(),
+                t["slot"].get<std::string>().empty() ? "-" : t["slot"].get<std::string>().c_str(),
+                t["start_position"].get<std::string>().empty()
+                    ? "-" : t["start_position"].get<std::string>().c_str());
+    if (!t["last_error"].get<std::string>().empty()) {
+      std::printf("  last error: %s\n", t["last_error"].get<std::string>().c_str());
+    }
+    for (const auto& tb : t["tables"]) {
+      std::printf("  %-40s %4d/%-4d chunks  %lld/%lld rows  (%s)\n",
+                  tb["table"].get<std::string>().c_str(), tb["chunks_done"].get<int>(),
+                  tb["chunks_total"].get<int>(),
+                  static_cast<long long>(tb["rows_done"].get<std::int64_t>()),
+                  static_cast<long long>(tb["rows_estimated"].get<std::int64_t>()),
+                  tb["method"].get<std::string>().c_str());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace tideway::daemon

@@ -1,0 +1,73 @@
+#pragma once
+// Durable state of a task's snapshot and full load, in the state store:
+//   tasks       <task>                         TaskState (phase, slot, start position)
+//   progress    <task>/plan/<schema.table>     TablePlan (chunking method, chunks)
+//   progress    <task>/done/<schema.table>/<n> ChunkDone (rows, bytes, snapshot)
+// Records are JSON so `tideway status` and operators can read them. Writes are synced:
+// a restart must never redo a chunk the target already has, nor skip one it lacks.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "storage/state_store.h"
+
+namespace tideway::replication {
+
+enum class TaskPhase { kCreated, kLoading, kLoaded, kStreaming, kStopped, kFailed };
+const char* task_phase_name(TaskPhase phase);
+
+struct TaskState {
+  TaskPhase phase = TaskPhase::kCreated;
+  std::string slot_name;        // the task's replication slot, once created
+  std::string start_position;   // where the stream starts (PG: the slot's consistent LSN)
+  bool schema_before_load = false;  // tables created on the target
+  bool schema_after_load = false;   // indexes, constraints, views, triggers created
+  std::string last_error;
+};
+
+struct PlannedChunk {
+  int index = 0;
+  std::string where_sql;
+  std::string description;
+};
+
+struct TablePlan {
+  std::string table;  // schema.table
+  std::string method;
+  std::int64_t estimated_rows = 0;
+  std::vector<PlannedChunk> chunks;
+};
+
+struct ChunkDone {
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;
+  std::string snapshot;  // the snapshot position the chunk was read at
+};
+
+class LoadStateStore {
+ public:
+  LoadStateStore(storage::StateStore& store, std::string task_id)
+      : store_(store), task_(std::move(task_id)) {}
+
+  Result<std::optional<TaskState>> load_task() const;
+  Status save_task(const TaskState& state);
+
+  Result<std::optional<TablePlan>> load_plan(const std::string& table) const;
+  Status save_plan(const TablePlan& plan);
+  /// Every stored plan of this task, by table.
+  Result<std::map<std::string, TablePlan>> load_plans() const;
+
+  /// Completed chunks of `table`, by index.
+  Result<std::map<int, ChunkDone>> load_done(const std::string& table) const;
+  Status mark_done(const std::string& table, int chunk, const ChunkDone& done);
+
+ private:
+  storage::StateStore& store_;
+  std::string task_;
+};
+
+}  // namespace tideway::replication

@@ -1,0 +1,413 @@
+#include "replication/postgres/pg_full_load.h"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "replication/core/load_state.h"
+#include "replication/postgres/pg_catalog.h"
+#include "replication/postgres/pg_chunk_copier.h"
+#include "replication/postgres/pg_chunk_planner.h"
+#include "replication/postgres/pg_schema.h"
+#include "replication/postgres/pg_snapshot.h"
+#include "replication/postgres/pg_source_checks.h"
+
+namespace tideway::replication::postgres {
+namespace {
+
+const log::Logger kLog{"pg.load"};
+
+struct WorkItem {
+  const PgTable* table;
+  PlannedChunk chunk;
+  TableProgress* progress;
+};
+
+/// Shared by the loader threads: the queue of chunks and the first failure.
+struct LoadRun {
+  std::mutex mutex;
+  std::deque<WorkItem> queue;
+  std::optional<Error> failure;
+  std::atomic<bool> abort{false};
+  std::atomic<std::int64_t> rows{0};
+  std::atomic<int> chunks{0};
+
+  std::optional<WorkItem> next() {
+    std::lock_guard lock(mutex);
+    if (queue.empty() || abort) return std::nullopt;
+    WorkItem w = queue.front();
+    queue.pop_front();
+    return w;
+  }
+  void fail(Error e) {
+    std::lock_guard lock(mutex);
+    if (!failure) failure = std::move(e);
+    abort = true;
+  }
+};
+
+std::string join_problems(const std::vector<std::string>& problems) {
+  std::string out;
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    out += fmt::format("{}({}) {}", i == 0 ? "" : "; ", i + 1, problems[i]);
+  }
+  return out;
+}
+
+// A schema step (before/after load) runs in one target transaction together with a
+// marker row, so a crash never leaves half a schema or a schema without its marker.
+Result<bool> step_done(PgConnection& target, const std::string& task, const std::string& step) {
+  auto r = target.exec("CREATE TABLE IF NOT EXISTS _tideway.task_steps (task_id text, step text, "
+                       "done_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task_id, step))");
+  if (!r.ok()) return std::move(r).error();
+  auto q = target.exec_params("SELECT 1 FROM _tideway.task_steps WHERE task_id = $1 AND step = $2",
+                              {task, step});
+  if (!q.ok()) return std::move(q).error();
+  return q->rows() > 0;
+}
+
+Status run_schema_step(PgConnection& target, const std::string& task, const std::string& step,
+                       const std::vector<DdlStatement>& ddl) {
+  auto done = step_done(target, task, step);
+  if (!done.ok()) return std::move(done).error();
+  if (*done) return {};
+  if (auto b = target.exec("BEGIN"); !b.ok()) return std::move(b).error();
+  if (Status s = apply_ddl(target, ddl); !s.ok()) {
+    (void)target.exec("ROLLBACK").ok();
+    return s;
+  }
+  auto mark = target.exec_params("INSERT INTO _tideway.task_steps (task_id, step) VALUES ($1, $2)",
+                                 {task, step});
+  if (!mark.ok()) {
+    (void)target.exec("ROLLBACK").ok();
+    return std::move(mark).error();
+  }
+  if (auto c = target.exec("COMMIT"); !c.ok()) return std::move(c).error();
+  kLog.info("schema step done", {{"task", task}, {"step", step}, {"statements", ddl.size()}});
+  return {};
+}
+
+// With schema.create off, the operator created the target tables; they must have the
+// source's columns (same names, same types) before any data moves.
+Status verify_target_columns(PgConnection& target, const TaskSpec& spec,
+                             const std::vector<PgTable>& source_tables) {
+  auto existing = list_tables(target, spec.tables);
+  if (!existing.ok()) return std::move(existing).error();
+  std::map<std::string, const PgTable*> by_name;
+  for (const auto& t : *existing) by_name[t.qualified()] = &t;
+  std::vector<std::string> problems;
+  for (const auto& s : source_tables) {
+    auto it = by_name.find(s.qualified());
+    if (it == by_name.end()) {
+      problems.push_back(fmt::format("table {} is missing on the target", s.qualified()));
+      continue;
+    }
+    std::map<std::string, std::string> target_types;
+    for (const auto& c : it->second->columns) target_types[c.name] = c.type_sql;
+    for (const auto& c : s.columns) {
+      auto t = target_types.find(c.name);
+      if (t == target_types.end()) {
+        problems.push_back(fmt::format("{}.{} ({}) is missing on the target", s.qualified(),
+                                       c.name, c.type_sql));
+      } else if (t->second != c.type_sql) {
+        problems.push_back(fmt::format("{}.{} is {} on the source but {} on the target",
+                                       s.qualified(), c.name, c.type_sql, t->second));
+      }
+    }
+  }
+  if (!problems.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "the target's tables do not match the source (schema.create is false): " +
+                          join_problems(problems));
+  }
+  return {};
+}
+
+Status sync_sequences(PgConnection& source, PgConnection& target,
+                      const std::vector<PgTable>& tables) {
+  std::string schemas = "{";
+  std::map<std::string, bool> seen;
+  for (const auto& t : tables) {
+    if (seen[t.schema]) continue;
+    seen[t.schema] = true;
+    schemas += (schemas.size() > 1 ? "," : "") + std::string("\"") + t.schema + "\"";
+  }
+  schemas += "}";
+  auto seqs = source.exec_params(
+      "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+      "WHERE schemaname = ANY($1::text[]) AND last_value IS NOT NULL",
+      {schemas});
+  if (!seqs.ok()) return std::move(seqs).error().with_context("reading source sequences");
+  for (int r = 0; r < seqs->rows(); ++r) {
+    auto set = target.exec_params("SELECT setval($1::regclass, $2::bigint, true)",
+                                  {seqs->text(r, 0), seqs->text(r, 1)});
+    if (!set.ok()) {
+      return std::move(set).error().with_context("setting sequence " + seqs->text(r, 0));
+    }
+  }
+  return {};
+}
+
+void loader_thread(const TaskSpec& spec, const std::string& snapshot_name,
+                   const std::string& snapshot_lsn, LoadRun& run, LoadStateStore& state,
+                   const std::atomic<bool>& stop) {
+  std::unique_ptr<PgConnection> source, target;
+  auto connect = [&]() -> Status {
+    auto s = PgConnection::connect(spec.source, {false, "tideway-load", 10});
+    if (!s.ok()) return std::move(s).error();
+    if (Status st = import_snapshot(**s, snapshot_name); !st.ok()) return st;
+    auto t = PgConnection::connect(spec.target, {false, "tideway-load", 10});
+    if (!t.ok()) return std::move(t).error();
+    source = std::move(s).value();
+    target = std::move(t).value();
+    return {};
+  };
+  if (Status s = connect(); !s.ok()) return run.fail(std::move(s).error());
+
+  while (auto item = run.next()) {
+    if (stop) break;
+    const std::string table = item->table->qualified();
+    TableProgress& tp = *item->progress;
+    Result<ChunkCopyStats> copied = make_error(ErrorCode::kInternal, "not run");
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      ChunkCopyContext ctx{spec.id, snapshot_lsn, &stop, &tp.live_bytes};
+      Chunk chunk{item->chunk.index, item->chunk.where_sql, item->chunk.description};
+      const std::int64_t live_before = tp.live_bytes.load();
+      copied = copy_chunk(*source, *target, *item->table, chunk, ctx);
+      tp.live_bytes.fetch_sub(tp.live_bytes.load() - live_before);
+      if (copied.ok() || !copied.error().retryable || stop) break;
+      kLog.warn("chunk copy failed; reconnecting",
+                {{"task", spec.id}, {"attempt", attempt}, {"error", copied.error().message}});
+      std::this_thread::sleep_for(std::chrono::seconds(attempt));
+      if (Status s = connect(); !s.ok()) {
+        copied = std::move(s).error();
+        break;
+      }
+    }
+    if (!copied.ok()) {
+      if (stop) break;
+      return run.fail(std::move(copied).error());
+    }
+    if (Status s = state.mark_done(table, item->chunk.index,
+                                   {copied->rows, copied->bytes, snapshot_lsn});
+        !s.ok()) {
+      return run.fail(std::move(s).error());
+    }
+    tp.rows_done += copied->rows;
+    tp.bytes_done += copied->bytes;
+    tp.chunks_done += 1;
+    run.rows += copied->rows;
+    run.chunks += 1;
+    kLog.debug("chunk copied", {{"task", spec.id}, {"table", table},
+                                {"chunk", item->chunk.index}, {"rows", copied->rows}});
+  }
+}
+
+}  // namespace
+
+Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& store,
+                                     LoadProgress& progress, const std::atomic<bool>& stop) {
+  const bool needs_stream = spec.mode != TaskMode::kFullLoad;
+  LoadStateStore state_store(store, spec.id);
+  auto loaded_state = state_store.load_task();
+  if (!loaded_state.ok()) return std::move(loaded_state).error();
+  TaskState state = loaded_state->value_or(TaskState{});
+  if (state.phase == TaskPhase::kLoaded || state.phase == TaskPhase::kStreaming) {
+    FullLoadResult done;
+    done.start_position = state.start_position;
+    return done;  // an earlier run finished the load
+  }
+
+  auto source = PgConnection::connect(spec.source);
+  if (!source.ok()) return std::move(source).error();
+  auto target = PgConnection::connect(spec.target);
+  if (!target.ok()) return std::move(target).error();
+
+  auto tables = list_tables(**source, spec.tables);
+  if (!tables.ok()) return std::move(tables).error();
+  if (tables->empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("no table on {} matches tables.include/exclude",
+                                  spec.source.describe()));
+  }
+  SourceCheckOptions check_options{spec.postgres.slot_name, spec.postgres.publication_name,
+                                   state.slot_name == spec.postgres.slot_name, needs_stream};
+  auto problems = check_source(**source, *tables, check_options);
+  if (!problems.ok()) return std::move(problems).error();
+  if (!problems->empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("source {} is not ready: {}", spec.source.describe(),
+                                  join_problems(*problems)));
+  }
+
+  if (Status s = ensure_load_markers(**target); !s.ok()) return std::move(s).error();
+  if (spec.schema.create) {
+    auto plan = plan_schema(**source, *tables);
+    if (!plan.ok()) return std::move(plan).error();
+    if (Status s = run_schema_step(**target, spec.id, "before_load", plan->before_load); !s.ok()) {
+      return std::move(s).error();
+    }
+  } else if (Status s = verify_target_columns(**target, spec, *tables); !s.ok()) {
+    return std::move(s).error();
+  }
+  state.schema_before_load = true;
+
+  // The snapshot: the task's slot on the first run; after a restart a fresh one (a
+  // temporary slot, so its consistent point is exact), for the chunks still to copy.
+  Result<ExportedSnapshot> snapshot = make_error(ErrorCode::kInternal, "no snapshot");
+  const bool first_run = state.phase == TaskPhase::kCreated;
+  if (needs_stream && first_run) {
+    if (state.slot_name == spec.postgres.slot_name) {
+      // A previous run created the slot but stopped before loading anything from it:
+      // nothing consumed it, so it is dropped and made again with a fresh snapshot.
+      (void)(*source)->exec_params("SELECT pg_drop_replication_slot($1)", {state.slot_name}).ok();
+    }
+    state.slot_name = spec.postgres.slot_name;
+    if (Status s = state_store.save_task(state); !s.ok()) return std::move(s).error();
+    snapshot = create_slot_with_snapshot(spec.source, spec.postgres.slot_name, false);
+  } else if (needs_stream) {
+    snapshot = create_slot_with_snapshot(spec.source, spec.postgres.slot_name + "_resnap", true);
+  } else {
+    snapshot = export_snapshot(spec.source);
+  }
+  if (!snapshot.ok()) return std::move(snapshot).error();
+  const std::string snapshot_lsn = snapshot->consistent_point.to_string();
+  if (first_run) {
+    state.start_position = needs_stream ? snapshot_lsn : "";
+    state.phase = TaskPhase::kLoading;
+    if (Status s = state_store.save_task(state); !s.ok()) return std::move(s).error();
+    kLog.info("snapshot taken", {{"task", spec.id}, {"slot", state.slot_name},
+                                 {"consistent_point", snapshot_lsn}});
+  } else {
+    kLog.info("resuming full load at a new snapshot",
+              {{"task", spec.id}, {"snapshot_point", snapshot_lsn},
+               {"stream_start", state.start_position}});
+  }
+
+  // Plans and the chunks still to copy.
+  auto planner = PgConnection::connect(spec.source, {false, "tideway-plan", 10});
+  if (!planner.ok()) return std::move(planner).error();
+  if (Status s = import_snapshot(**planner, snapshot->snapshot_name); !s.ok()) {
+    return std::move(s).error();
+  }
+  FullLoadResult result;
+  result.tables = static_cast<int>(tables->size());
+  LoadRun run;
+  for (const PgTable& table : *tables) {
+    const std::string name = table.qualified();
+    auto stored = state_store.load_plan(name);
+    if (!stored.ok()) return std::move(stored).error();
+    auto done = state_store.load_done(name);
+    if (!done.ok()) return std::move(done).error();
+    TablePlan plan;
+    if (stored->has_value()) {
+      plan = **stored;
+    } else {
+      auto chunks = plan_chunks(**planner, table, spec.full_load.chunk_rows);
+      if (!chunks.ok()) return std::move(chunks).error();
+      plan.table = name;
+      plan.method = chunk_method_name(chunks->method);
+      plan.estimated_rows = table.estimated_rows;
+      for (const auto& c : chunks->chunks) plan.chunks.push_back({c.index, c.where_sql, c.description});
+      if (Status s = state_store.save_plan(plan); !s.ok()) return std::move(s).error();
+    }
+    // Physical chunks of a table without a key mean nothing at another snapshot.
+    const bool restart_whole = table.primary_key.empty() && !done->empty() &&
+                               done->size() < plan.chunks.size() && !first_run;
+    if (restart_whole) {
+      kLog.warn("table without a primary key was partly copied; copying it whole again",
+                {{"task", spec.id}, {"table", name}});
+      auto wipe = (*target)->exec(fmt::format(
+          "BEGIN; TRUNCATE {0}; DELETE FROM _tideway.load_chunks WHERE task_id = {1} AND "
+          "table_name = {2}; COMMIT",
+          qualified_name(**target, table.schema, table.name), (*target)->quote_literal(spec.id),
+          (*target)->quote_literal(name)));
+      if (!wipe.ok()) return std::move(wipe).error();
+      done->clear();
+      for (const auto& c : plan.chunks) {
+        if (Status s = store.remove(storage::Family::kProgress,
+                                    fmt::format("{}/done/{}/{:08d}", spec.id, name, c.index));
+            !s.ok()) {
+          return std::move(s).error();
+        }
+      }
+    }
+    TableProgress& tp = progress.table(name, table.estimated_rows,
+                                       static_cast<int>(plan.chunks.size()));
+    for (const auto& c : plan.chunks) {
+      auto d = done->find(c.index);
+      if (d == done->end()) {
+        // Committed on the target but not recorded here (a crash between the two).
+        auto marker = chunk_marker_exists(**target, spec.id, name, c.index);
+        if (!marker.ok()) return std::move(marker).error();
+        if (*marker) {
+          auto rows = (*target)->exec_params(
+              "SELECT rows, coalesce(snapshot_lsn::text, '') FROM _tideway.load_chunks "
+              "WHERE task_id = $1 AND table_name = $2 AND chunk = $3",
+              {spec.id, name, std::to_string(c.index)});
+          if (!rows.ok()) return std::move(rows).error();
+          ChunkDone recovered{rows->as_int(0, 0), 0, rows->text(0, 1)};
+          if (Status s = state_store.mark_done(name, c.index, recovered); !s.ok()) {
+            return std::move(s).error();
+          }
+          d = done->emplace(c.index, recovered).first;
+        }
+      }
+      if (d != done->end()) {
+        tp.chunks_done += 1;
+        tp.rows_done += d->second.rows;
+        ++result.chunks_skipped;
+        continue;
+      }
+      run.queue.push_back({&table, c, &tp});
+    }
+  }
+  planner->reset();
+
+  progress.start_clock();
+  const int workers = std::max(1, std::min<int>(spec.full_load.workers,
+                                                static_cast<int>(run.queue.size())));
+  kLog.info("copying", {{"task", spec.id}, {"tables", tables->size()},
+                        {"chunks_to_copy", run.queue.size()},
+                        {"chunks_already_done", result.chunks_skipped}, {"workers", workers}});
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers && !run.queue.empty(); ++i) {
+    threads.emplace_back(loader_thread, std::cref(spec), snapshot->snapshot_name,
+                         snapshot_lsn, std::ref(run), std::ref(state_store), std::cref(stop));
+  }
+  for (auto& t : threads) t.join();
+  snapshot->holder.reset();  // every loader is done with the snapshot
+  result.rows = run.rows;
+  result.chunks_copied = run.chunks;
+  if (run.failure) return std::move(*run.failure);
+  if (stop) {
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("full load of task {} stopped; {} chunks copied in this run, "
+                                  "the rest resumes at the next start", spec.id, run.chunks.load()));
+  }
+
+  if (spec.schema.create) {
+    auto plan = plan_schema(**source, *tables);
+    if (!plan.ok()) return std::move(plan).error();
+    if (Status s = run_schema_step(**target, spec.id, "after_load", plan->after_load); !s.ok()) {
+      return std::move(s).error();
+    }
+  }
+  if (Status s = sync_sequences(**source, **target, *tables); !s.ok()) return std::move(s).error();
+  state.schema_after_load = true;
+  state.phase = TaskPhase::kLoaded;
+  if (Status s = state_store.save_task(state); !s.ok()) return std::move(s).error();
+  result.start_position = state.start_position;
+  kLog.info("full load finished", {{"task", spec.id}, {"tables", result.tables},
+                                   {"rows_this_run", result.rows},
+                                   {"chunks_this_run", result.chunks_copied},
+                                   {"chunks_from_earlier_runs", result.chunks_skipped}});
+  return result;
+}
+
+}  // namespace tideway::replication::postgres

@@ -1,0 +1,40 @@
+#pragma once
+// Builds the DDL that recreates a source's schema on a PostgreSQL target, from the source
+// catalog (pg_get_*def functions, which print exactly what the server will accept back).
+// Split in two so the load is fast: `before_load` (schemas, types, sequences, tables with
+// their primary keys) and `after_load` (secondary indexes, unique/check/exclusion
+// constraints, foreign keys, functions and procedures, views, triggers, sequence
+// ownership), in dependency order.
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "replication/postgres/pg_catalog.h"
+#include "replication/postgres/pg_connection.h"
+
+namespace tideway::replication::postgres {
+
+struct DdlStatement {
+  std::string object;  // "table public.orders", for progress and error messages
+  std::string sql;
+};
+
+struct SchemaPlan {
+  std::vector<DdlStatement> before_load;
+  std::vector<DdlStatement> after_load;
+};
+
+/// Reads the catalog objects that belong with `tables` (their schemas' types, sequences,
+/// functions, views; the tables' indexes, constraints and triggers).
+Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>& tables);
+
+/// Runs statements in order on `target`; stops at the first failure, naming the object
+/// and the statement.
+Status apply_ddl(PgConnection& target, const std::vector<DdlStatement>& statements);
+
+/// The CREATE TABLE statement for one table (columns, defaults, identity, generated
+/// columns, NOT NULL, primary key).
+std::string create_table_sql(const PgConnection& conn, const PgTable& table);
+
+}  // namespace tideway::replication::postgres
