@@ -9,7 +9,7 @@ constexpr const char* kTablesSql = R"(
 SELECT c.oid, n.nspname, c.relname, c.relreplident, c.relpersistence = 'u',
        greatest(c.reltuples, 0)::bigint, c.relpages::bigint,
        pg_total_relation_size(c.oid),
-       coalesce(pk.conname, '')
+       coalesce(pk.conname, ''), format('%I.%I', n.nspname, c.relname)
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
@@ -64,6 +64,7 @@ Result<std::vector<PgTable>> list_tables(PgConnection& conn, const TableFilter& 
     t.relpages = tables_result->as_int(r, 6);
     t.total_bytes = tables_result->as_int(r, 7);
     t.primary_key_name = tables_result->text(r, 8);
+    t.sql_name = tables_result->text(r, 9);
     by_oid[t.oid] = tables.size();
     if (oids.size() > 1) oids += ",";
     oids += std::to_string(t.oid);

@@ -37,6 +37,8 @@ struct PgTable {
   std::int64_t relpages = 0;
   std::int64_t total_bytes = 0;
 
+  std::string sql_name;  // quoted only where needed, as format('%I.%I') does: for messages
+
   std::string qualified() const { return schema + "." + name; }
   /// Columns whose values are stored (generated columns are recomputed by the target).
   std::vector<std::string> stored_column_names() const;

@@ -10,7 +10,7 @@ std::vector<std::string> tables_without_identity(const std::vector<PgTable>& tab
   std::vector<std::string> out;
   for (const auto& t : tables) {
     if (t.replica_identity == 'n' || (t.replica_identity == 'd' && t.primary_key.empty())) {
-      out.push_back(t.qualified());
+      out.push_back(t.sql_name.empty() ? t.qualified() : t.sql_name);
     }
   }
   return out;
@@ -76,12 +76,13 @@ Result<std::vector<std::string>> check_source(PgConnection& source,
   }
 
   for (const auto& t : tables) {
+    const std::string& shown = t.sql_name.empty() ? t.qualified() : t.sql_name;
     auto priv = source.exec_params("SELECT has_table_privilege($1::oid, 'SELECT')",
                                    {std::to_string(t.oid)});
     if (!priv.ok()) return std::move(priv).error().with_context("checking privileges");
     if (!priv->as_bool(0, 0)) {
       problems.push_back(fmt::format("role {} cannot read table {}; run GRANT SELECT ON {} TO {}",
-                                     user, t.qualified(), t.qualified(), user));
+                                     user, shown, shown, user));
     }
   }
   if (!options.needs_stream) return problems;
@@ -102,7 +103,7 @@ Result<std::vector<std::string>> check_source(PgConnection& source,
   }
 
   auto publication = source.exec_params(
-      "SELECT format('%I.%I', schemaname, tablename) FROM pg_publication_tables "
+      "SELECT schemaname || '.' || tablename FROM pg_publication_tables "
       "WHERE pubname = $1",
       {options.publication_name});
   if (!publication.ok()) return std::move(publication).error().with_context("checking publication");
@@ -114,10 +115,10 @@ Result<std::vector<std::string>> check_source(PgConnection& source,
   std::vector<std::string> missing;
   std::string table_list;
   for (const auto& t : tables) {
-    const std::string q = qualified_name(source, t.schema, t.name);
+    const std::string shown = t.sql_name.empty() ? t.qualified() : t.sql_name;
     if (!table_list.empty()) table_list += ", ";
-    table_list += q;
-    if (published.count(q) == 0) missing.push_back(q);
+    table_list += shown;
+    if (published.count(t.qualified()) == 0) missing.push_back(shown);
   }
   if (exists->rows() == 0) {
     problems.push_back(fmt::format(
