@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "common/error.h"
+#include "replication/core/value.h"
 #include "replication/mysql/binlog_event.h"
 #include "replication/mysql/event_decoder.h"
 
@@ -46,3 +49,18 @@ std::vector<const replication::mysql::BinlogEvent*> events_of_type(
 std::vector<std::uint8_t> from_hex(const std::string& hex);
 
 }  // namespace tideway::test::binlog
+
+// Catch prints Values by their kind and canonical text.
+namespace Catch {
+template <>
+struct StringMaker<tideway::replication::Value> {
+  static std::string convert(const tideway::replication::Value& v) {
+    std::string extra;
+    if (const auto* t = v.get_if<tideway::replication::TextValue>()) {
+      extra = " collation " + std::to_string(t->collation_id);
+    }
+    return std::string(tideway::replication::value_kind_name(v.kind())) + "(" + v.to_string() +
+           ")" + extra;
+  }
+};
+}  // namespace Catch
