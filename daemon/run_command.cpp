@@ -1,6 +1,7 @@
 #include "daemon/run_command.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -15,7 +16,9 @@
 #include "daemon/progress_display.h"
 #include "daemon/task_spec_parser.h"
 #include "replication/core/load_state.h"
+#include "replication/core/lsn.h"
 #include "replication/postgres/pg_full_load.h"
+#include "replication/postgres/pg_stream.h"
 #include "storage/state_store.h"
 
 namespace tideway::daemon {
@@ -58,6 +61,57 @@ class StopOnSignal {
   std::thread thread_;
 };
 
+/// While streaming: lag and throughput, as a status line on a terminal or a log line
+/// every 10 s otherwise.
+class StreamLagDisplay {
+ public:
+  StreamLagDisplay(const replication::postgres::StreamStatus& status, std::string task)
+      : status_(status), task_(std::move(task)), tty_(::isatty(STDERR_FILENO) == 1) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~StreamLagDisplay() { stop(); }
+  void stop() {
+    if (done_.exchange(true)) return;
+    thread_.join();
+    if (tty_) std::fputs("\n", stderr);
+  }
+
+ private:
+  void loop() {
+    int ticks = 0;
+    while (!done_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      if (!tty_ && ++ticks % 40 != 0) continue;
+      const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto commit = status_.last_commit_time_us.load();
+      const double lag_s = commit > 0 ? static_cast<double>(now_us - commit) / 1e6 : 0;
+      const auto behind = status_.source_wal_end.load() > status_.checkpointed_lsn.load()
+                              ? status_.source_wal_end.load() - status_.checkpointed_lsn.load()
+                              : 0;
+      const std::string applied = replication::Lsn{status_.checkpointed_lsn.load()}.to_string();
+      if (tty_) {
+        std::fprintf(stderr, "\r\x1b[2Kstreaming %s: applied %s  %lld txns  %lld changes  "
+                     "behind %llu bytes  last commit %.1fs ago", task_.c_str(), applied.c_str(),
+                     static_cast<long long>(status_.transactions_applied.load()),
+                     static_cast<long long>(status_.changes_applied.load()),
+                     static_cast<unsigned long long>(behind), lag_s);
+      } else {
+        kLog.info("streaming", {{"task", task_}, {"checkpoint", applied},
+                                {"transactions", status_.transactions_applied.load()},
+                                {"changes", status_.changes_applied.load()},
+                                {"bytes_behind", behind}});
+      }
+    }
+  }
+
+  const replication::postgres::StreamStatus& status_;
+  std::string task_;
+  bool tty_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -86,21 +140,14 @@ int cmd_run(const std::vector<std::string>& args) {
                  replication::engine_name(spec->target.engine));
     return kExitUsage;
   }
-  if (spec->mode != replication::TaskMode::kFullLoad) {
-    // Creating a slot that nothing consumes would make the source keep WAL forever.
-    std::fprintf(stderr,
-                 "tideway: task error: %s: mode %s needs the change stream, which this build "
-                 "does not have yet; use mode: full_load\n",
-                 task_file.c_str(), replication::task_mode_name(spec->mode));
-    return kExitUsage;
-  }
-
+  // Before any thread exists (RocksDB starts its own when the store opens): every
+  // thread inherits the mask, so only StopOnSignal receives SIGINT/SIGTERM.
+  block_lifecycle_signals();
   auto store = storage::StateStore::open(data_dir);
   if (!store.ok()) {
     kLog.error("cannot open state store", {{"data_dir", data_dir}, {"error", store.error().message}});
     return store.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitStateStore;
   }
-  block_lifecycle_signals();
   std::atomic<bool> stop{false};
   StopOnSignal signals(stop);
   replication::LoadProgress progress;
@@ -128,10 +175,34 @@ int cmd_run(const std::vector<std::string>& args) {
     kLog.error("task failed", {{"task", spec->id}, {"error", result.error().message}});
     return result.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
-  kLog.info("full load complete", {{"task", spec->id}, {"tables", result->tables},
+  if (result->tables == 0) {
+    kLog.info("full load was finished by an earlier run", {{"task", spec->id}});
+  } else {
+    kLog.info("full load complete", {{"task", spec->id}, {"tables", result->tables},
                                    {"rows_copied", result->rows},
                                    {"chunks_copied", result->chunks_copied},
                                    {"chunks_from_earlier_runs", result->chunks_skipped}});
+  }
+  if (spec->mode == replication::TaskMode::kFullLoad) return kExitOk;
+
+  replication::postgres::StreamStatus stream_status;
+  StreamLagDisplay lag(stream_status, spec->id);
+  Status streamed = replication::postgres::run_stream(*spec, **store, stream_status, stop);
+  lag.stop();
+  if (!streamed.ok()) {
+    replication::LoadStateStore state(**store, spec->id);
+    if (auto s = state.load_task(); s.ok() && s->has_value()) {
+      auto failed = **s;
+      failed.phase = replication::TaskPhase::kFailed;
+      failed.last_error = streamed.message();
+      (void)state.save_task(failed).ok();
+    }
+    kLog.error("task failed", {{"task", spec->id}, {"error", streamed.message()}});
+    return kExitFailure;
+  }
+  kLog.info("task stopped; the next run resumes from the checkpoint",
+            {{"task", spec->id},
+             {"checkpoint", replication::Lsn{stream_status.checkpointed_lsn.load()}.to_string()}});
   return kExitOk;
 }
 
@@ -178,7 +249,11 @@ int cmd_status(const std::vector<std::string>& args) {
                         {"rows_done", rows}, {"rows_estimated", plan.estimated_rows}});
     }
     const auto& t = **task;
+    auto checkpoint = state.load_checkpoint();
+    const std::string applied =
+        checkpoint.ok() && checkpoint->has_value() ? **checkpoint : std::string();
     out.push_back({{"task", id}, {"phase", replication::task_phase_name(t.phase)},
+                   {"checkpoint", applied},
                    {"slot", t.slot_name}, {"start_position", t.start_position},
                    {"last_error", t.last_error}, {"tables", tables}});
   }
@@ -188,8 +263,10 @@ int cmd_status(const std::vector<std::string>& args) {
   }
   if (out.empty()) std::printf("no tasks in %s\n", data_dir.c_str());
   for (const auto& t : out) {
-    std::printf("task %s  phase %s  slot %s  start %s\n", t["task"].get<std::string>().c_str(),
-                t["phase"].get<std::string>().c_str(),
+    std::printf("task %s  phase %s  checkpoint %s  slot %s  start %s\n",
+                t["task"].get<std::string>().c_str(), t["phase"].get<std::string>().c_str(),
+                t["checkpoint"].get<std::string>().empty()
+                    ? "-" : t["checkpoint"].get<std::string>().c_str(),
                 t["slot"].get<std::string>().empty() ? "-" : t["slot"].get<std::string>().c_str(),
                 t["start_position"].get<std::string>().empty()
                     ? "-" : t["start_position"].get<std::string>().c_str());

@@ -117,6 +117,14 @@ Result<std::map<std::string, TablePlan>> LoadStateStore::load_plans() const {
   return plans;
 }
 
+Result<std::optional<std::string>> LoadStateStore::load_checkpoint() const {
+  return store_.get(Family::kCheckpoints, task_);
+}
+
+Status LoadStateStore::save_checkpoint(const std::string& position) {
+  return store_.put(Family::kCheckpoints, task_, position, storage::Durability::kSynced);
+}
+
 Result<std::map<int, ChunkDone>> LoadStateStore::load_done(const std::string& table) const {
   std::map<int, ChunkDone> done;
   const std::string prefix = task_ + "/done/" + table + "/";

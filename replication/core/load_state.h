@@ -61,6 +61,10 @@ class LoadStateStore {
   /// Every stored plan of this task, by table.
   Result<std::map<std::string, TablePlan>> load_plans() const;
 
+  /// The stream position durably applied on the target (checkpoints family; synced).
+  Result<std::optional<std::string>> load_checkpoint() const;
+  Status save_checkpoint(const std::string& position);
+
   /// Completed chunks of `table`, by index.
   Result<std::map<int, ChunkDone>> load_done(const std::string& table) const;
   Status mark_done(const std::string& table, int chunk, const ChunkDone& done);

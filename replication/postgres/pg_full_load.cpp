@@ -299,6 +299,8 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
   result.tables = static_cast<int>(tables->size());
   LoadRun run;
   for (const PgTable& table : *tables) {
+    // mode cdc: the operator's target already has the data; only the stream follows.
+    if (spec.mode == TaskMode::kCdc) break;
     const std::string name = table.qualified();
     auto stored = state_store.load_plan(name);
     if (!stored.ok()) return std::move(stored).error();
@@ -396,6 +398,12 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
     if (!plan.ok()) return std::move(plan).error();
     if (Status s = run_schema_step(**target, spec.id, "after_load", plan->after_load); !s.ok()) {
       return std::move(s).error();
+    }
+    // Without a stream nothing follows the load: foreign keys and triggers go on now.
+    if (!needs_stream) {
+      if (Status s = run_schema_step(**target, spec.id, "at_cutover", plan->at_cutover); !s.ok()) {
+        return std::move(s).error();
+      }
     }
   }
   if (Status s = sync_sequences(**source, **target, *tables); !s.ok()) return std::move(s).error();

@@ -251,7 +251,8 @@ Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>&
   auto constraints = query(kConstraintsSql, oids, "constraints");
   if (!constraints.ok()) return std::move(constraints).error();
   for (int r = 0; r < constraints->rows(); ++r) {
-    plan.after_load.push_back(
+    auto& into = constraints->get(r, 3) == "f" ? plan.at_cutover : plan.after_load;
+    into.push_back(
         {fmt::format("constraint {} on {}", constraints->text(r, 1), constraints->text(r, 0)),
          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {}", constraints->text(r, 0),
                      source.quote_ident(constraints->get(r, 1)), constraints->text(r, 2))});
@@ -277,7 +278,7 @@ Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>&
   auto triggers = query(kTriggersSql, oids, "triggers");
   if (!triggers.ok()) return std::move(triggers).error();
   for (int r = 0; r < triggers->rows(); ++r) {
-    plan.after_load.push_back({"trigger " + triggers->text(r, 0), triggers->text(r, 1)});
+    plan.at_cutover.push_back({"trigger " + triggers->text(r, 0), triggers->text(r, 1)});
   }
   return plan;
 }

@@ -20,9 +20,15 @@ struct DdlStatement {
   std::string sql;
 };
 
+/// Foreign keys and triggers act on every row written. While a change stream is applied
+/// they would act a second time on what the source already did (a cascade the source
+/// also streams, a trigger's own writes), and without superuser we cannot switch them
+/// off per session (session_replication_role). So with a stream they are created at
+/// cutover, once the target stops following the source.
 struct SchemaPlan {
   std::vector<DdlStatement> before_load;
-  std::vector<DdlStatement> after_load;
+  std::vector<DdlStatement> after_load;   // indexes, unique/check/exclusion, functions, views
+  std::vector<DdlStatement> at_cutover;   // foreign keys and triggers
 };
 
 /// Reads the catalog objects that belong with `tables` (their schemas' types, sequences,

@@ -1,0 +1,274 @@
+#include "replication/postgres/pg_stream.h"
+
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "replication/core/event_queue.h"
+#include "replication/core/load_state.h"
+#include "replication/postgres/pg_applier.h"
+#include "replication/postgres/pg_change_builder.h"
+#include "replication/postgres/pg_stream_reader.h"
+#include "replication/postgres/pgoutput_decoder.h"
+
+namespace tideway::replication::postgres {
+namespace {
+
+const log::Logger kLog{"pg.stream"};
+using Clock = std::chrono::steady_clock;
+
+/// Tables whose chunks were read at a later snapshot than the stream's start.
+Result<std::map<std::string, HandoffWindow>> handoff_windows(const LoadStateStore& state,
+                                                             Lsn stream_start,
+                                                             PgConnection& source) {
+  std::map<std::string, HandoffWindow> windows;
+  auto plans = state.load_plans();
+  if (!plans.ok()) return std::move(plans).error();
+  for (const auto& [table, plan] : *plans) {
+    auto done = state.load_done(table);
+    if (!done.ok()) return std::move(done).error();
+    Lsn latest = stream_start;
+    for (const auto& [index, chunk] : *done) {
+      (void)index;
+      if (auto lsn = Lsn::parse(chunk.snapshot); lsn && *lsn > latest) latest = *lsn;
+    }
+    if (latest <= stream_start) continue;
+    const bool ctid_chunks = plan.method == "ctid";
+    windows[table] = HandoffWindow{latest, ctid_chunks};
+    kLog.info("handoff window", {{"table", table}, {"until", latest.to_string()},
+                                 {"mode", ctid_chunks ? "skip" : "idempotent"}});
+  }
+  (void)source;
+  return windows;
+}
+
+/// Resolves the type names of columns added mid-stream, on the source.
+Result<std::vector<ColumnDesc>> added_columns(PgConnection& source, const TableDesc& before,
+                                              const TableDesc& after) {
+  std::vector<ColumnDesc> added;
+  for (const auto& c : after.columns) {
+    bool existed = false;
+    for (const auto& o : before.columns) existed = existed || o.name == c.name;
+    if (existed) continue;
+    auto t = source.exec_params("SELECT format_type($1::oid, $2::int)",
+                                {std::to_string(c.type_oid), std::to_string(c.type_modifier)});
+    if (!t.ok()) return std::move(t).error().with_context("resolving the type of " + c.name);
+    ColumnDesc resolved = c;
+    resolved.type_name = t->text(0, 0);
+    added.push_back(resolved);
+  }
+  return added;
+}
+
+struct Session {
+  const TaskSpec& spec;
+  StreamStatus& status;
+  const std::atomic<bool>& stop;
+  const StreamOptions& options;
+  ByteBoundedQueue<StreamEvent> queue;
+  std::atomic<bool> reader_done{false};
+  std::optional<Error> reader_error;
+
+  Session(const TaskSpec& s, StreamStatus& st, const std::atomic<bool>& sp, const StreamOptions& o)
+      : spec(s), status(st), stop(sp), options(o), queue(o.queue_bytes) {}
+
+  void read(PgStreamReader& reader, PgConnection& source_sql) {
+    PgChangeBuilder builder;
+    DecodeOptions decode;
+    auto last_feedback = Clock::now();
+    auto last_idle = Clock::now();
+    Lsn last_pushed{status.applied_lsn.load()};
+    std::uint64_t last_reported = status.checkpointed_lsn.load();
+    while (!stop && !reader_done) {
+      auto m = reader.receive(std::chrono::milliseconds(500));
+      if (!m.ok()) return finish(std::move(m).error());
+      const Lsn flushed{status.checkpointed_lsn.load()};
+      if (m->has_value()) {
+        const ReplicationMessage& msg = **m;
+        if (msg.wal_end.value > status.source_wal_end) status.source_wal_end = msg.wal_end.value;
+        if (msg.kind == ReplicationMessage::Kind::kKeepalive) {
+          if (msg.reply_requested) {
+            if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, flushed); !s.ok()) {
+              return finish(std::move(s).error());
+            }
+            last_feedback = Clock::now();
+          }
+          // Idle source: everything before wal_end has been sent; once applied, the slot
+          // may advance there (see CommitEvent::position_only).
+          if (!builder.in_transaction() && queue.empty() && msg.wal_end > last_pushed &&
+              Clock::now() - last_idle >= options.idle_advance_interval) {
+            CommitEvent advance;
+            advance.end_position = msg.wal_end;
+            advance.position_only = true;
+            if (!queue.push(StreamEvent(advance), sizeof(StreamEvent))) return finish({});
+            last_pushed = msg.wal_end;
+            last_idle = Clock::now();
+          }
+        } else {
+          const auto* bytes = reinterpret_cast<const std::uint8_t*>(msg.payload.data());
+          auto decoded = decode_pgoutput(std::span(bytes, msg.payload.size()), decode);
+          if (!decoded.ok()) {
+            return finish(std::move(decoded).error().with_context(
+                "decoding the message at LSN " + msg.wal_start.to_string()));
+          }
+          auto event = builder.feed(*decoded, msg.wal_start);
+          if (!event.ok()) return finish(std::move(event).error());
+          for (auto& [old_desc, new_desc] : builder.take_schema_changes()) {
+            auto added = added_columns(source_sql, *old_desc, *new_desc);
+            if (!added.ok()) return finish(std::move(added).error());
+            if (!added->empty() &&
+                !queue.push(StreamEvent(AddColumnsEvent{new_desc, *added}), sizeof(StreamEvent))) {
+              return finish({});
+            }
+          }
+          if (event->has_value()) {
+            if (const auto* c = std::get_if<CommitEvent>(&**event)) last_pushed = c->end_position;
+            const std::size_t size = event_byte_size(**event);
+            if (!queue.push(std::move(**event), size)) return finish({});
+          }
+          if (msg.wal_start.value > status.received_lsn) status.received_lsn = msg.wal_start.value;
+        }
+      }
+      // Report promptly once the checkpoint moved (the slot releases WAL sooner), and at
+      // least every feedback_interval as a sign of life.
+      const bool moved = flushed.value > last_reported;
+      if ((moved && Clock::now() - last_feedback >= std::chrono::seconds(1)) ||
+          Clock::now() - last_feedback >= options.feedback_interval) {
+        last_reported = flushed.value;
+        if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, flushed); !s.ok()) {
+          return finish(std::move(s).error());
+        }
+        last_feedback = Clock::now();
+      }
+    }
+    finish({});
+  }
+
+  void finish(std::optional<Error> error) {
+    reader_error = std::move(error);
+    reader_done = true;
+    queue.close();
+  }
+};
+
+/// One connected session: runs until stop, or returns the error that ended it.
+Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& status,
+                   const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start) {
+  auto source_sql = PgConnection::connect(spec.source, {false, "tideway-stream-meta", 10});
+  if (!source_sql.ok()) return std::move(source_sql).error();
+  auto windows = handoff_windows(state, stream_start, **source_sql);
+  if (!windows.ok()) return std::move(windows).error();
+  auto applier = PgApplier::open(spec.target, spec.id, std::move(windows).value());
+  if (!applier.ok()) return std::move(applier).error();
+
+  auto checkpoint = state.load_checkpoint();
+  if (!checkpoint.ok()) return std::move(checkpoint).error();
+  Lsn start = stream_start;
+  if (checkpoint->has_value()) start = std::max(start, Lsn::parse(**checkpoint).value_or(start));
+  start = std::max(start, (*applier)->applied_position());
+  status.applied_lsn = start.value;
+  status.checkpointed_lsn = start.value;
+
+  auto reader = PgStreamReader::start(spec.source, spec.postgres.slot_name,
+                                      spec.postgres.publication_name, start);
+  if (!reader.ok()) return std::move(reader).error();
+  kLog.info("streaming", {{"task", spec.id}, {"slot", spec.postgres.slot_name},
+                          {"from", start.to_string()}});
+
+  Session session(spec, status, stop, options);
+  std::thread reader_thread([&] { session.read(**reader, **source_sql); });
+  auto checkpoint_after = [&](Lsn position) -> Status {
+    if (Status s = state.save_checkpoint(position.to_string()); !s.ok()) return s;
+    status.applied_lsn = position.value;
+    status.checkpointed_lsn = position.value;
+    return {};
+  };
+  Status result;
+  while (true) {
+    auto event = session.queue.pop(std::chrono::milliseconds(50));
+    if (event) {
+      if (const auto* c = std::get_if<CommitEvent>(&*event); c != nullptr && c->position_only) {
+        auto flushed = (*applier)->flush();
+        if (!flushed.ok()) { result = std::move(flushed).error(); break; }
+        if (*flushed) {
+          if (Status s = checkpoint_after(**flushed); !s.ok()) { result = s; break; }
+        }
+        auto advanced = (*applier)->advance_idle(c->end_position);
+        if (!advanced.ok()) { result = std::move(advanced).error(); break; }
+        if (*advanced) {
+          if (Status s = checkpoint_after(**advanced); !s.ok()) { result = s; break; }
+        }
+        continue;
+      }
+      if (const auto* c = std::get_if<CommitEvent>(&*event)) {
+        status.last_commit_time_us = c->commit_time_us;
+      }
+      if (Status s = (*applier)->apply(*event); !s.ok()) { result = s; break; }
+    }
+    // Commit the group when it is big or old enough, or when the reader has nothing
+    // more for us right now (lowest lag).
+    if ((*applier)->batch_due() || (!event && session.queue.empty())) {
+      auto flushed = (*applier)->flush();
+      if (!flushed.ok()) { result = std::move(flushed).error(); break; }
+      if (*flushed) {
+        if (Status s = checkpoint_after(**flushed); !s.ok()) { result = s; break; }
+        status.changes_applied = (*applier)->changes_applied();
+        status.transactions_applied = (*applier)->transactions_applied();
+      }
+    }
+    if (!event && session.reader_done && session.queue.empty()) break;
+  }
+  session.reader_done = true;
+  session.queue.close();
+  reader_thread.join();
+  // The reader thread is gone, so its connection is ours: tell the source what is
+  // durable now, so a stopped task's slot is current.
+  (void)(*reader)->send_feedback(Lsn{status.received_lsn.load()},
+                                 Lsn{status.checkpointed_lsn.load()}).ok();
+  if (!result.ok()) return result;
+  if (session.reader_error) return std::move(*session.reader_error);
+  return {};
+}
+
+}  // namespace
+
+Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus& status,
+                  const std::atomic<bool>& stop, const StreamOptions& options) {
+  LoadStateStore state(store, spec.id);
+  auto task = state.load_task();
+  if (!task.ok()) return std::move(task).error();
+  if (!task->has_value() || (*task)->start_position.empty()) {
+    return make_error(ErrorCode::kConflict,
+                      fmt::format("task {} has no stream start position; run its full load "
+                                  "first", spec.id));
+  }
+  TaskState t = **task;
+  const Lsn stream_start = Lsn::parse(t.start_position).value_or(Lsn{});
+  if (t.phase != TaskPhase::kStreaming) {
+    t.phase = TaskPhase::kStreaming;
+    if (Status s = state.save_task(t); !s.ok()) return s;
+  }
+  int failures = 0;
+  while (!stop) {
+    Status s = run_session(spec, state, status, stop, options, stream_start);
+    if (s.ok() || stop) return {};
+    if (!s.error().retryable || ++failures > options.max_reconnects) {
+      kLog.error("stream failed", {{"task", spec.id}, {"error", s.message()}});
+      return s;
+    }
+    status.reconnects += 1;
+    const auto backoff = std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
+    kLog.warn("stream interrupted; reconnecting from the last checkpoint",
+              {{"task", spec.id}, {"attempt", failures}, {"backoff_seconds", backoff.count()},
+               {"error", s.message()}});
+    for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop;
+         waited += std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return {};
+}
+
+}  // namespace tideway::replication::postgres

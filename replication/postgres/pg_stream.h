@@ -1,0 +1,47 @@
+#pragma once
+// Follows a PostgreSQL source after its full load: reads the slot's pgoutput stream on
+// one thread, applies it to the target on another, with a byte-bounded queue between
+// them, and checkpoints after every target commit. The order of durability is fixed:
+//   1. target COMMIT (rows + _tideway.apply_position)
+//   2. RocksDB checkpoint (synced)
+//   3. feedback to the source: flush_lsn = that checkpoint
+// so the slot never releases WAL that is not yet safe on the target and in our state,
+// and a keepalive never moves the confirmed position past an unapplied transaction.
+// Connection loss on either side restarts the session from the durable position after
+// a backoff; a malformed stream or a diverged target stops the task with the LSN.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/error.h"
+#include "replication/core/task_spec.h"
+#include "storage/state_store.h"
+
+namespace tideway::replication::postgres {
+
+struct StreamOptions {
+  std::size_t queue_bytes = 64 << 20;                   // Default: 64 MiB between threads.
+  std::chrono::seconds feedback_interval{10};           // Default: status to source every 10 s.
+  std::chrono::seconds idle_advance_interval{10};       // Default: idle slot advance every 10 s.
+  int max_reconnects = 10;                              // Default: then the task fails.
+};
+
+/// Live figures for status, metrics and tests; written by the stream, read by anyone.
+struct StreamStatus {
+  std::atomic<std::uint64_t> received_lsn{0};
+  std::atomic<std::uint64_t> applied_lsn{0};
+  std::atomic<std::uint64_t> checkpointed_lsn{0};
+  std::atomic<std::uint64_t> source_wal_end{0};
+  std::atomic<std::int64_t> last_commit_time_us{0};  // source commit time of last applied txn
+  std::atomic<std::int64_t> changes_applied{0};
+  std::atomic<std::int64_t> transactions_applied{0};
+  std::atomic<int> reconnects{0};
+};
+
+/// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.
+Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus& status,
+                  const std::atomic<bool>& stop, const StreamOptions& options = {});
+
+}  // namespace tideway::replication::postgres

@@ -1,0 +1,122 @@
+#include "replication/postgres/pg_stream_reader.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <fmt/format.h>
+
+#include "common/byte_reader.h"
+
+namespace tideway::replication::postgres {
+namespace {
+
+// PostgreSQL timestamps count microseconds from 2000-01-01.
+constexpr std::int64_t kPgEpochOffsetUs = 946'684'800'000'000;
+
+std::int64_t now_pg_us() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count() - kPgEpochOffsetUs;
+}
+
+void put_u64_be(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgStreamReader>> PgStreamReader::start(const Endpoint& source,
+                                                              const std::string& slot,
+                                                              const std::string& publication,
+                                                              Lsn start) {
+  PgConnectOptions options;
+  options.replication = true;
+  options.application_name = "tideway-stream";
+  auto conn = PgConnection::connect(source, options);
+  if (!conn.ok()) return std::move(conn).error();
+  const std::string sql =
+      fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names {})",
+                  (*conn)->quote_ident(slot), start.to_string(),
+                  (*conn)->quote_literal((*conn)->quote_ident(publication)));
+  PgResult result(PQexec((*conn)->raw(), sql.c_str()));
+  if (PQresultStatus(result.raw()) != PGRES_COPY_BOTH) {
+    return (*conn)->error(fmt::format("cannot start streaming slot {} at {}", slot,
+                                      start.to_string()),
+                          result.raw());
+  }
+  return std::unique_ptr<PgStreamReader>(new PgStreamReader(std::move(conn).value()));
+}
+
+Result<std::optional<ReplicationMessage>> PgStreamReader::parse(std::string_view bytes) {
+  ByteReader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  const char kind = static_cast<char>(r.u8());
+  ReplicationMessage m;
+  if (kind == 'w') {
+    m.kind = ReplicationMessage::Kind::kData;
+    m.wal_start = Lsn{r.u64_be()};
+    m.wal_end = Lsn{r.u64_be()};
+    m.send_time_us = static_cast<std::int64_t>(r.u64_be());
+    auto rest = r.rest();
+    m.payload.assign(reinterpret_cast<const char*>(rest.data()), rest.size());
+  } else if (kind == 'k') {
+    m.kind = ReplicationMessage::Kind::kKeepalive;
+    m.wal_end = Lsn{r.u64_be()};
+    m.send_time_us = static_cast<std::int64_t>(r.u64_be());
+    m.reply_requested = r.u8() != 0;
+  } else {
+    return make_error(ErrorCode::kCorruption,
+                      fmt::format("replication stream: unknown CopyData message '{}' (0x{:02x})",
+                                  kind, static_cast<unsigned char>(kind)));
+  }
+  if (!r.ok() || (kind == 'k' && !r.at_end())) {
+    return make_error(ErrorCode::kCorruption,
+                      fmt::format("replication stream: truncated or oversized '{}' message of "
+                                  "{} bytes", kind, bytes.size()));
+  }
+  return std::optional<ReplicationMessage>(std::move(m));
+}
+
+Result<std::optional<ReplicationMessage>> PgStreamReader::receive(
+    std::chrono::milliseconds timeout) {
+  pg_conn* c = conn_->raw();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    char* buffer = nullptr;
+    const int n = PQgetCopyData(c, &buffer, 1);
+    if (n > 0) {
+      auto parsed = parse(std::string_view(buffer, static_cast<std::size_t>(n)));
+      PQfreemem(buffer);
+      return parsed;
+    }
+    if (n == -1) {
+      PgResult end(PQgetResult(c));
+      return conn_->error("the server ended the replication stream", end.raw());
+    }
+    if (n == -2) return conn_->error("replication stream read failed");
+    // n == 0: nothing buffered; wait for the socket.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::optional<ReplicationMessage>();
+    pollfd pfd{PQsocket(c), POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) return conn_->error("waiting for the replication stream");
+    if (ready > 0 && PQconsumeInput(c) == 0) return conn_->error("replication stream read failed");
+  }
+}
+
+Status PgStreamReader::send_feedback(Lsn received, Lsn flushed, bool reply_requested) {
+  std::string msg;
+  msg.reserve(34);
+  msg.push_back('r');
+  put_u64_be(msg, received.value);
+  put_u64_be(msg, flushed.value);
+  put_u64_be(msg, flushed.value);
+  put_u64_be(msg, static_cast<std::uint64_t>(now_pg_us()));
+  msg.push_back(reply_requested ? 1 : 0);
+  if (PQputCopyData(conn_->raw(), msg.data(), static_cast<int>(msg.size())) != 1 ||
+      PQflush(conn_->raw()) != 0) {
+    return conn_->error("sending standby status update");
+  }
+  return {};
+}
+
+}  // namespace tideway::replication::postgres
