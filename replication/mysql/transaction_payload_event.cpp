@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "replication/mysql/parse_util.h"
@@ -59,6 +60,10 @@ Result<std::string> inflate_transaction_payload(const TransactionPayloadHeader& 
                                                 std::span<const std::uint8_t> payload,
                                                 std::size_t max_size) {
   if (header.compression_type == static_cast<std::uint64_t>(PayloadCompression::kNone)) {
+    if (header.uncompressed_size != 0 && header.uncompressed_size != payload.size()) {
+      return corrupt("uncompressed TRANSACTION_PAYLOAD of " + std::to_string(payload.size()) +
+                     " bytes declares " + std::to_string(header.uncompressed_size));
+    }
     return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
   }
   if (header.compression_type != static_cast<std::uint64_t>(PayloadCompression::kZstd)) {
@@ -73,25 +78,36 @@ Result<std::string> inflate_transaction_payload(const TransactionPayloadHeader& 
   if (!stream) return make_error(ErrorCode::kInternal, "zstd could not allocate a stream");
   ZSTD_initDStream(stream.get());
 
-  // One byte more than declared, so that output beyond the declared size is detected.
-  std::string out(static_cast<std::size_t>(header.uncompressed_size) + 1, '\0');
+  // The declared size is only a claim: grow the buffer as output really arrives, so a
+  // corrupt size field cannot make us allocate a gigabyte for a few bytes of input. The
+  // limit is one byte more than declared, so output beyond it is detected.
+  const std::size_t limit = static_cast<std::size_t>(header.uncompressed_size) + 1;
+  std::string out(std::min(limit, payload.size() * 8 + 65536), '\0');
   ZSTD_inBuffer in{payload.data(), payload.size(), 0};
-  ZSTD_outBuffer dst{out.data(), out.size(), 0};
-  while (in.pos < in.size) {
+  std::size_t produced = 0;
+  while (true) {
+    ZSTD_outBuffer dst{out.data() + produced, out.size() - produced, 0};
     const std::size_t rc = ZSTD_decompressStream(stream.get(), &dst, &in);
     if (ZSTD_isError(rc)) {
       return corrupt(std::string("TRANSACTION_PAYLOAD zstd error: ") + ZSTD_getErrorName(rc));
     }
-    if (dst.pos == dst.size) break;  // more than declared
-    if (rc == 0 && in.pos < in.size) {
-      return corrupt("TRANSACTION_PAYLOAD has bytes after its zstd frame");
+    produced += dst.pos;
+    if (produced == limit) break;  // more than declared
+    if (rc == 0) {                 // frame complete
+      if (in.pos < in.size) return corrupt("TRANSACTION_PAYLOAD has bytes after its zstd frame");
+      break;
+    }
+    if (produced == out.size()) {
+      out.resize(std::min(limit, out.size() * 2));
+    } else if (in.pos == in.size) {
+      break;  // input exhausted mid-frame
     }
   }
-  if (dst.pos != header.uncompressed_size) {
-    return corrupt("TRANSACTION_PAYLOAD inflated to " + std::to_string(dst.pos) +
+  if (produced != header.uncompressed_size) {
+    return corrupt("TRANSACTION_PAYLOAD inflated to " + std::to_string(produced) +
                    " bytes, its header says " + std::to_string(header.uncompressed_size));
   }
-  out.resize(dst.pos);
+  out.resize(produced);
   return out;
 }
 

@@ -243,6 +243,16 @@ TEST_CASE("XA_PREPARE, HEARTBEAT_V2 and an uncompressed TRANSACTION_PAYLOAD", "[
   REQUIRE(header.ok());
   auto inner = inflate_transaction_payload(*header, fields.rest(), 1 << 20);
   REQUIRE(inner.ok());
+  // A size field that lies (here: 1 GiB) is an Error, found by inflating, not by
+  // reserving what it claims.
+  TransactionPayloadHeader lying = *header;
+  lying.uncompressed_size = std::uint64_t{1} << 30;
+  auto refused = inflate_transaction_payload(lying, fields.rest(), std::size_t{1} << 30);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message, Catch::Contains("inflated to " + std::to_string(inner->size())));
+  lying.uncompressed_size = inner->size() - 1;
+  CHECK_FALSE(inflate_transaction_payload(lying, fields.rest(), std::size_t{1} << 30).ok());
+
   const std::size_t n = inner->size();
   REQUIRE(n < 251);  // one-byte packed integers below
   Bytes none = {0x02, 0x03, 0xfc, 0xff, 0x00,  // compression type 255 = NONE
