@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/failpoint.h"
 #include "common/log.h"
 
 namespace tideway::replication::postgres {
@@ -103,6 +104,7 @@ Status PgApplier::apply(const StreamEvent& event) {
   if (skipping_) return {};
   const auto& change = std::get<Change>(event);
   if (Status s = apply_change(change); !s.ok()) return s;
+  failpoint("apply.mid_batch");
   ++batch_changes_;
   ++changes_applied_;
   return {};
@@ -315,6 +317,7 @@ Result<std::optional<Lsn>> PgApplier::flush() {
     return std::move(r).error().with_context("committing applied changes");
   }
   target_txn_open_ = false;
+  failpoint("apply.after_target_commit");
   applied_ = *pending_position_;
   pending_position_.reset();
   return std::optional<Lsn>(applied_);

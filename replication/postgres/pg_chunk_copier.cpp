@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/failpoint.h"
+
 namespace tideway::replication::postgres {
 namespace {
 
@@ -103,6 +105,7 @@ Result<ChunkCopyStats> copy_chunk(PgConnection& source, PgConnection& target,
       return std::move(s).error().with_context(where);
     }
     stats.bytes += static_cast<std::int64_t>(bytes.size());
+    if (stats.bytes == static_cast<std::int64_t>(bytes.size())) failpoint("load.mid_chunk");
     if (context.live_bytes != nullptr) {
       context.live_bytes->fetch_add(static_cast<std::int64_t>(bytes.size()),
                                     std::memory_order_relaxed);

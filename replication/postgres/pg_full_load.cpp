@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "replication/core/load_state.h"
 #include "replication/postgres/pg_catalog.h"
@@ -193,6 +194,7 @@ void loader_thread(const TaskSpec& spec, const std::string& snapshot_name,
       if (stop) break;
       return run.fail(std::move(copied).error());
     }
+    failpoint("load.after_chunk_commit");
     if (Status s = state.mark_done(table, item->chunk.index,
                                    {copied->rows, copied->bytes, snapshot_lsn});
         !s.ok()) {
