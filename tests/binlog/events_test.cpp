@@ -241,17 +241,18 @@ TEST_CASE("XA_PREPARE, HEARTBEAT_V2 and an uncompressed TRANSACTION_PAYLOAD", "[
   ByteReader fields(raw.subspan(19, raw.size() - 23));
   auto header = parse_transaction_payload_header(fields);
   REQUIRE(header.ok());
-  auto inner = inflate_transaction_payload(*header, fields.rest(), 1 << 20);
+  const auto compressed = fields.rest();
+  auto inner = inflate_transaction_payload(*header, compressed, 1 << 20);
   REQUIRE(inner.ok());
   // A size field that lies (here: 1 GiB) is an Error, found by inflating, not by
   // reserving what it claims.
   TransactionPayloadHeader lying = *header;
   lying.uncompressed_size = std::uint64_t{1} << 30;
-  auto refused = inflate_transaction_payload(lying, fields.rest(), std::size_t{1} << 30);
+  auto refused = inflate_transaction_payload(lying, compressed, std::size_t{1} << 30);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("inflated to " + std::to_string(inner->size())));
   lying.uncompressed_size = inner->size() - 1;
-  CHECK_FALSE(inflate_transaction_payload(lying, fields.rest(), std::size_t{1} << 30).ok());
+  CHECK_FALSE(inflate_transaction_payload(lying, compressed, std::size_t{1} << 30).ok());
 
   const std::size_t n = inner->size();
   REQUIRE(n < 251);  // one-byte packed integers below
