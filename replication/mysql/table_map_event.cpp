@@ -116,11 +116,13 @@ std::uint64_t read_table_id(ByteReader& r, std::size_t post_header_length) {
 
 Result<TableMapEvent> parse_table_map(ByteReader& body, std::size_t post_header_length,
                                       Flavor flavor) {
-  if (auto s = check_post_header(post_header_length, 6, "TABLE_MAP"); !s.ok()) return s.error();
+  // 6 = a 4-byte table id (MySQL 5.1.0-5.1.15); otherwise 6 bytes of id and 2 of flags.
+  const std::size_t needed = post_header_length == 6 ? 6 : 8;
+  if (auto s = check_post_header(post_header_length, needed, "TABLE_MAP"); !s.ok()) return s.error();
   TableMapEvent ev;
   ev.table_id = read_table_id(body, post_header_length);
   ev.flags = body.u16_le();
-  body.skip(post_header_length - (post_header_length == 6 ? 6 : 8));
+  body.skip(post_header_length - needed);
   if (!body.ok()) return corrupt("TABLE_MAP post-header truncated");
 
   auto schema = read_name(body, "schema");
