@@ -1,74 +1,112 @@
 #!/usr/bin/env bash
-# The main job, for a first look: installs dependencies, builds, starts the four sandbox
-# database servers, runs the tideway daemon against a scratch data_dir and shows what an
-# operator sees: health, readiness, version and metrics. Run as root on Debian 12:
-#   ./deploy/demo.sh            (add --keep to leave the daemon and servers running)
+# The main job: a live PostgreSQL -> PostgreSQL migration on local sandbox servers.
+#   1. installs dependencies (Debian packages) and builds tideway;
+#   2. starts the sandbox servers and creates a sample database (pgbench, scale 5) on
+#      the source, with an application writing to it the whole time;
+#   3. `tideway run` takes a consistent snapshot, loads the target in parallel and then
+#      follows the change stream while the writes go on;
+#   4. when the writes stop, waits until the target has caught up, stops tideway, and
+#      compares every table row by row.
+# Run as root on Debian 12:  ./deploy/demo.sh        (--keep leaves the servers running)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TIDEWAY_BUILD_DIR:-$root/build}
-demo=${TIDEWAY_DEMO_DIR:-/tmp/tideway-demo}
-port=${TIDEWAY_DEMO_PORT:-8432}
+work=${TIDEWAY_DEMO_DIR:-/tmp/tideway-demo}
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
+db=demo_shop
+tables=(pgbench_accounts pgbench_branches pgbench_tellers pgbench_history demo_marker)
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "installing dependencies"
+step "installing dependencies and building"
 "$root/deploy/install-deps.sh"
-
-step "building"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --parallel "$(nproc)"
+cmake --build "$build" --parallel "$(nproc)" --target tideway | tail -n 1
 bin="$build/daemon/tideway"
 
-step "starting the sandbox servers (PostgreSQL 15 and MariaDB 10.11, source and target)"
-"$root/tests/sandbox.sh" start
+step "starting the sandbox servers"
+"$root/tests/sandbox.sh" start >/dev/null
+eval "$("$root/tests/sandbox.sh" env)"
+src_admin=(psql -X -q -v ON_ERROR_STOP=1 -h "$TIDEWAY_PG_SOURCE_HOST" -p "$TIDEWAY_PG_SOURCE_PORT" -U "$TIDEWAY_PG_SOURCE_ADMIN_USER")
+dst_admin=(psql -X -q -v ON_ERROR_STOP=1 -h "$TIDEWAY_PG_TARGET_HOST" -p "$TIDEWAY_PG_TARGET_PORT" -U "$TIDEWAY_PG_TARGET_ADMIN_USER")
+src_pw=$(cat "$TIDEWAY_PG_SOURCE_ADMIN_PASSWORD_FILE")
+dst_pw=$(cat "$TIDEWAY_PG_TARGET_ADMIN_PASSWORD_FILE")
+export PGOPTIONS='-c client_min_messages=warning'
+src() { PGPASSWORD=$src_pw "${src_admin[@]}" "$@"; }
+dst() { PGPASSWORD=$dst_pw "${dst_admin[@]}" "$@"; }
 
-step "starting the daemon"
-mkdir -p "$demo"
-chmod 700 "$demo"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$demo/token"
-chmod 600 "$demo/token"
-cat > "$demo/tideway.yaml" <<YAML
-listen: 127.0.0.1:$port
-data_dir: $demo/data
-auth:
-  token_file: $demo/token
-log:
-  level: info
+step "creating the sample database '$db' on the source (pgbench, scale 5: 500,000 accounts)"
+src -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+    -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'tideway_demo'" >/dev/null
+dst -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db OWNER $TIDEWAY_PG_TARGET_USER"
+src -d postgres -c "CREATE DATABASE $db"
+PGPASSWORD=$src_pw pgbench -q -i -s 5 -h "$TIDEWAY_PG_SOURCE_HOST" -p "$TIDEWAY_PG_SOURCE_PORT" -U "$TIDEWAY_PG_SOURCE_ADMIN_USER" "$db" 2>&1 | tail -n 1
+# What an operator does once on a real source: give the keyless history table a replica
+# identity, let the migration user read, and publish the tables.
+src -d "$db" <<SQL
+ALTER TABLE pgbench_history REPLICA IDENTITY FULL;
+CREATE TABLE demo_marker (n int PRIMARY KEY);
+GRANT CONNECT ON DATABASE $db TO $TIDEWAY_PG_SOURCE_USER;
+GRANT USAGE ON SCHEMA public TO $TIDEWAY_PG_SOURCE_USER;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO $TIDEWAY_PG_SOURCE_USER;
+CREATE PUBLICATION tideway_demo FOR TABLE $(IFS=,; echo "${tables[*]}");
+SQL
+
+rm -rf "$work"
+mkdir -p "$work"
+chmod 700 "$work"
+cat > "$work/task.yaml" <<YAML
+id: demo
+source: {engine: postgresql, host: $TIDEWAY_PG_SOURCE_HOST, port: $TIDEWAY_PG_SOURCE_PORT, database: $db, user: $TIDEWAY_PG_SOURCE_USER, password_file: $TIDEWAY_PG_SOURCE_PASSWORD_FILE}
+target: {engine: postgresql, host: $TIDEWAY_PG_TARGET_HOST, port: $TIDEWAY_PG_TARGET_PORT, database: $db, user: $TIDEWAY_PG_TARGET_USER, password_file: $TIDEWAY_PG_TARGET_PASSWORD_FILE}
+tables: {include: ["public.*"]}
+mode: full_load_and_cdc
+full_load: {workers: 2, chunk_rows: 50000}
 YAML
-"$bin" serve --config "$demo/tideway.yaml" 2>"$demo/daemon.log" &
-pid=$!
-stop_daemon() { kill -TERM "$pid" 2>/dev/null && wait "$pid" || true; }
-[ "$keep" = 1 ] || trap stop_daemon EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$demo/daemon.log"; exit 1; }
-  sleep 0.1
+echo "task spec: $work/task.yaml"
+
+step "the application writes to the source (pgbench TPC-B, 2 clients, 20 s)"
+PGPASSWORD=$src_pw pgbench -n -c 2 -j 2 -T 20 -h "$TIDEWAY_PG_SOURCE_HOST" -p "$TIDEWAY_PG_SOURCE_PORT" -U "$TIDEWAY_PG_SOURCE_ADMIN_USER" "$db" > "$work/pgbench.log" 2>&1 &
+bench=$!
+
+step "tideway run: snapshot, parallel full load, then the change stream (log: $work/tideway.log)"
+"$bin" run --task "$work/task.yaml" --data-dir "$work/data" 2> "$work/tideway.log" &
+tw=$!
+trap 'kill -TERM $tw 2>/dev/null || true; kill $bench 2>/dev/null || true' EXIT
+wait "$bench"
+echo "application done: $(grep -E '^number of transactions actually processed' "$work/pgbench.log")"
+
+step "waiting for the target to catch up"
+src -d "$db" -c "INSERT INTO demo_marker VALUES (1)"
+for _ in $(seq 1 600); do
+  [ "$(dst -d "$db" -At -c "SELECT count(*) FROM demo_marker" 2>/dev/null || echo 0)" = 1 ] && break
+  kill -0 "$tw" 2>/dev/null || { cat "$work/tideway.log"; echo "tideway stopped unexpectedly" >&2; exit 1; }
+  sleep 0.2
 done
-token=$(cat "$demo/token")
-auth=(-H "Authorization: Bearer $token")
+kill -TERM "$tw"
+wait "$tw"
+trap - EXIT
+grep -E 'msg="(snapshot taken|full load finished|streaming|task stopped[^"]*)"' "$work/tideway.log" | sed 's/^/  /'
+echo
+"$bin" status --data-dir "$work/data"
 
-step "GET /healthz (public)"
-curl -sS "http://127.0.0.1:$port/healthz"
-step "GET /readyz without the token (refused)"
-curl -sS "http://127.0.0.1:$port/readyz"
-step "GET /readyz"
-curl -sS "${auth[@]}" "http://127.0.0.1:$port/readyz"
-step "GET /v1/version"
-curl -sS "${auth[@]}" "http://127.0.0.1:$port/v1/version"
-step "GET /metrics (process and build series)"
-curl -sS "${auth[@]}" "http://127.0.0.1:$port/metrics" | grep -E '^(process_|tideway_build_info|tideway_ready)'
-step "daemon log"
-cat "$demo/daemon.log"
+step "row-by-row comparison of source and target"
+printf '%-20s %12s %12s  %s\n' table source target result
+all_ok=1
+for t in "${tables[@]}"; do
+  q="SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') FROM $t x"
+  read -r sc sh <<<"$(src -d "$db" -At -c "$q")"
+  read -r dc dh <<<"$(dst -d "$db" -At -c "$q")"
+  if [ "$sc" = "$dc" ] && [ "$sh" = "$dh" ]; then r="identical"; else r="DIFFERENT"; all_ok=0; fi
+  printf '%-20s %12s %12s  %s\n' "$t" "$sc" "$dc" "$r"
+done
 
-if [ "$keep" = 1 ]; then
-  step "left running: daemon pid $pid on 127.0.0.1:$port (token in $demo/token); stop with: kill $pid; $root/tests/sandbox.sh stop"
+if [ "$keep" = 0 ]; then
+  step "stopping the sandbox servers"
+  "$root/tests/sandbox.sh" stop >/dev/null
 else
-  step "stopping the daemon and the sandbox servers"
-  stop_daemon
-  trap - EXIT
-  "$root/tests/sandbox.sh" stop
-  tail -n 1 "$demo/daemon.log"
+  step "left running: the sandbox servers (stop: $root/tests/sandbox.sh stop); database $db on both"
 fi
+[ "$all_ok" = 1 ] && echo "demo: every table identical" || { echo "demo: tables differ" >&2; exit 1; }
