@@ -311,3 +311,38 @@ TEST_CASE("a row event needs its TABLE_MAP; encrypted binlogs are refused", "[bi
 }
 
 }  // namespace tideway::test::binlog
+
+namespace tideway::test::binlog {
+
+TEST_CASE("every QUERY status variable in the fixtures is understood", "[binlog][events]") {
+  std::size_t queries = 0;
+  for (const auto& fixture : all_binlog_fixtures()) {
+    const DecodedFile file = decode_fixture(fixture);
+    for (const auto* ev : events_of_type(file, "QUERY")) {
+      INFO(fixture << " QUERY at " << ev->offset);
+      const auto* q = ev->get_if<replication::mysql::QueryEvent>();
+      CHECK_FALSE(q->status.unknown_status_code.has_value());
+      ++queries;
+    }
+  }
+  CHECK(queries > 1000);
+}
+
+TEST_CASE("ROWS_QUERY and HEARTBEAT carry their text", "[binlog][events]") {
+  using namespace replication::mysql;
+  EventDecoder decoder = decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
+  const std::string sql = "INSERT INTO t VALUES (1)";
+  Bytes rows_query = {static_cast<std::uint8_t>(sql.size())};
+  rows_query.insert(rows_query.end(), sql.begin(), sql.end());
+  auto rq = decoder.decode(make_event(29, rows_query, true), 0);
+  REQUIRE(rq.ok());
+  CHECK(rq->get_if<RowsQueryEvent>()->query == sql);
+
+  const std::string file = "binlog.000007";
+  auto hb = decoder.decode(make_event(27, Bytes(file.begin(), file.end()), true), 0);
+  REQUIRE(hb.ok());
+  CHECK(hb->get_if<HeartbeatEvent>()->log_file == file);
+  CHECK_FALSE(hb->get_if<HeartbeatEvent>()->log_position.has_value());
+}
+
+}  // namespace tideway::test::binlog
