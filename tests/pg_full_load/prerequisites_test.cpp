@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 
 #include "replication/core/load_state.h"
 #include "replication/core/lsn.h"
@@ -122,4 +123,43 @@ TEST_CASE("With schema.create off, target columns that differ stop the task firs
         "the target's tables do not match the source (schema.create is false): "
         "(1) public.t.price is numeric(10,2) on the source but real on the target; "
         "(2) public.t.note (text) is missing on the target");
+}
+
+TEST_CASE("A role without REPLICATION or SELECT is told the grants to run") {
+  test::PgTestDb db("fl_grants");
+  db.source_sql("CREATE TABLE open_t (id int PRIMARY KEY); CREATE TABLE closed_t (id int PRIMARY KEY);"
+                "REVOKE SELECT ON closed_t FROM " + db.task_spec("x").source.user + ";"
+                "DROP ROLE IF EXISTS fl_norepl; CREATE ROLE fl_norepl LOGIN PASSWORD 'fl_norepl_pw';"
+                "GRANT SELECT ON open_t TO fl_norepl");
+  db.source_sql("GRANT CONNECT ON DATABASE " + db.name() + " TO fl_norepl");
+  const fs::path pw = fs::temp_directory_path() / ("tideway_fl_norepl_" + db.name());
+  std::ofstream(pw) << "fl_norepl_pw\n";
+  TaskSpec spec = db.task_spec("grants");
+  spec.mode = TaskMode::kFullLoadAndCdc;
+  spec.source.user = "fl_norepl";
+  spec.source.password_file = pw.string();
+  Run run;
+  auto r = run.load(spec);
+  fs::remove(pw);
+  db.source_sql("DROP OWNED BY fl_norepl; DROP ROLE fl_norepl");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("role fl_norepl may not replicate; run ALTER ROLE fl_norepl "
+                               "REPLICATION") != std::string::npos);
+  CHECK(r.error().message.find("role fl_norepl cannot read table public.closed_t; run GRANT SELECT "
+                               "ON public.closed_t TO fl_norepl") != std::string::npos);
+}
+
+TEST_CASE("An unreachable target is named, with the cause, before anything moves") {
+  test::PgTestDb db("fl_unreach");
+  db.source_sql("CREATE TABLE t (id int PRIMARY KEY)");
+  TaskSpec spec = db.task_spec("unreach");
+  spec.target.port = 1;  // nothing listens there
+  Run run;
+  auto r = run.load(spec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::kUnavailable);
+  CHECK(r.error().retryable);
+  CHECK(r.error().message.find("cannot connect to postgresql://" + spec.target.user +
+                               "@127.0.0.1:1/" + db.name()) != std::string::npos);
+  CHECK(r.error().message.find("Connection refused") != std::string::npos);
 }
