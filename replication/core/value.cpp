@@ -81,23 +81,40 @@ std::string join(const std::vector<std::string>& parts, char separator) {
 
 const char* value_kind_name(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kNull: return "null";
-    case ValueKind::kInt: return "int";
-    case ValueKind::kUInt: return "uint";
-    case ValueKind::kFloat: return "float";
-    case ValueKind::kDouble: return "double";
-    case ValueKind::kDecimal: return "decimal";
-    case ValueKind::kText: return "text";
-    case ValueKind::kBytes: return "bytes";
-    case ValueKind::kDate: return "date";
-    case ValueKind::kTime: return "time";
-    case ValueKind::kDateTime: return "datetime";
-    case ValueKind::kTimestamp: return "timestamp";
-    case ValueKind::kJson: return "json";
-    case ValueKind::kBit: return "bit";
-    case ValueKind::kEnum: return "enum";
-    case ValueKind::kSet: return "set";
-    case ValueKind::kEngine: return "engine";
+    case ValueKind::kNull:
+      return "null";
+    case ValueKind::kInt:
+      return "int";
+    case ValueKind::kUInt:
+      return "uint";
+    case ValueKind::kFloat:
+      return "float";
+    case ValueKind::kDouble:
+      return "double";
+    case ValueKind::kDecimal:
+      return "decimal";
+    case ValueKind::kText:
+      return "text";
+    case ValueKind::kBytes:
+      return "bytes";
+    case ValueKind::kDate:
+      return "date";
+    case ValueKind::kTime:
+      return "time";
+    case ValueKind::kDateTime:
+      return "datetime";
+    case ValueKind::kTimestamp:
+      return "timestamp";
+    case ValueKind::kJson:
+      return "json";
+    case ValueKind::kBit:
+      return "bit";
+    case ValueKind::kEnum:
+      return "enum";
+    case ValueKind::kSet:
+      return "set";
+    case ValueKind::kEngine:
+      return "engine";
   }
   return "unknown";
 }

@@ -191,16 +191,15 @@ const char* value_kind_name(ValueKind kind);
 class Value {
  public:
   // Alternatives in ValueKind order: index() of the variant is the kind.
-  using Data = std::variant<NullValue, IntValue, UIntValue, FloatValue, DoubleValue,
-                            DecimalValue, TextValue, BytesValue, DateValue, TimeValue,
-                            DateTimeValue, TimestampValue, JsonValue, BitValue, EnumValue,
-                            SetValue, EngineValue>;
+  using Data = std::variant<NullValue, IntValue, UIntValue, FloatValue, DoubleValue, DecimalValue,
+                            TextValue, BytesValue, DateValue, TimeValue, DateTimeValue,
+                            TimestampValue, JsonValue, BitValue, EnumValue, SetValue, EngineValue>;
 
   Value() = default;
   template <typename T>
-    requires(!std::is_same_v<std::remove_cvref_t<T>, Value> &&
-             std::is_constructible_v<Data, T &&>)
-  Value(T&& alternative) : data_(std::forward<T>(alternative)) {}  // NOLINT: implicit by design
+  requires(!std::is_same_v<std::remove_cvref_t<T>, Value> && std::is_constructible_v<Data, T&&>)
+      Value(T&& alternative)
+      : data_(std::forward<T>(alternative)) {}  // NOLINT: implicit by design
 
   ValueKind kind() const { return static_cast<ValueKind>(data_.index()); }
   bool is_null() const { return kind() == ValueKind::kNull; }

@@ -31,8 +31,8 @@ struct TransactionPayloadEvent {
 };
 
 using EventBody =
-    std::variant<UnknownEvent, FormatDescriptionEvent, RotateEvent, StopEvent, QueryEvent,
-                 XidEvent, IntvarEvent, RandEvent, UserVarEvent, IncidentEvent, HeartbeatEvent,
+    std::variant<UnknownEvent, FormatDescriptionEvent, RotateEvent, StopEvent, QueryEvent, XidEvent,
+                 IntvarEvent, RandEvent, UserVarEvent, IncidentEvent, HeartbeatEvent,
                  XaPrepareEvent, RowsQueryEvent, LoadBlockEvent, GtidEvent, PreviousGtidsEvent,
                  MariaGtidEvent, MariaGtidListEvent, MariaBinlogCheckpointEvent,
                  MariaAnnotateRowsEvent, MariaStartEncryptionEvent, TableMapEvent, RowsEvent,

@@ -71,7 +71,8 @@ json image_to_json(const RowImage& image) {
 json columns_to_json(const TableMapEvent& map) {
   json columns = json::array();
   for (const auto& c : map.columns) {
-    json col = {{"type", column_type_name(c.real_type)}, {"meta", c.metadata}, {"nullable", c.nullable}};
+    json col = {
+        {"type", column_type_name(c.real_type)}, {"meta", c.metadata}, {"nullable", c.nullable}};
     if (c.name) put_text(col, "name", *c.name);
     if (c.is_unsigned) col["unsigned"] = *c.is_unsigned;
     if (c.collation_id) col["collation"] = *c.collation_id;
@@ -118,9 +119,7 @@ void body_fields(json& j, const EventBody& body) {
             j["binlog_version"] = e.binlog_version;
             put_text(j, "server_version", e.server_version);
             j["create_timestamp"] = e.create_timestamp;
-            j["checksum"] = !e.checksum ? "none"
-                            : e.events_have_crc32() ? "crc32"
-                                                    : "off";
+            j["checksum"] = !e.checksum ? "none" : e.events_have_crc32() ? "crc32" : "off";
           },
           [&](const RotateEvent& e) {
             put_text(j, "next_file", e.next_file);

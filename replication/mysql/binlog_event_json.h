@@ -13,9 +13,8 @@
 // temporal, bytes, bit and JSON values are their Value::to_string() text.
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/error.h"
 #include "replication/core/value.h"

@@ -25,7 +25,8 @@ Result<BinlogFileReader> BinlogFileReader::open(const std::string& path) {
   return reader;
 }
 
-Result<BinlogFileReader> BinlogFileReader::from_bytes(std::string name, std::vector<std::uint8_t> bytes) {
+Result<BinlogFileReader> BinlogFileReader::from_bytes(std::string name,
+                                                      std::vector<std::uint8_t> bytes) {
   BinlogFileReader reader;
   reader.name_ = std::move(name);
   reader.memory_ = std::move(bytes);

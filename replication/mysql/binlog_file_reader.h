@@ -51,7 +51,8 @@ class BinlogFileReader {
   BinlogFileReader() = default;
   Status check_magic();
   bool read_at(std::uint64_t offset, std::uint8_t* dst, std::size_t n);
-  Error error_at(std::uint64_t offset, const std::string& message, ErrorCode code = ErrorCode::kCorruption) const;
+  Error error_at(std::uint64_t offset, const std::string& message,
+                 ErrorCode code = ErrorCode::kCorruption) const;
 
   std::string name_;
   std::unique_ptr<std::ifstream> file_;  // nullptr when reading from memory

@@ -45,7 +45,8 @@ Value character_value(std::string_view bytes, std::uint32_t collation_id, bool b
 
 Result<Value> enum_value(ByteReader& r, const ColumnDef& c) {
   const std::uint32_t size = c.pack_length();
-  if (size != 1 && size != 2) return corrupt("ENUM pack length " + std::to_string(size) + " is invalid");
+  if (size != 1 && size != 2)
+    return corrupt("ENUM pack length " + std::to_string(size) + " is invalid");
   const auto index = static_cast<std::uint32_t>(r.uint_le(size));
   if (!r.ok()) return truncated("ENUM value", size, r.remaining());
   EnumValue v{index, std::nullopt};
@@ -57,7 +58,8 @@ Result<Value> enum_value(ByteReader& r, const ColumnDef& c) {
 
 Result<Value> set_value(ByteReader& r, const ColumnDef& c) {
   const std::uint32_t size = c.pack_length();
-  if (size < 1 || size > 8) return corrupt("SET pack length " + std::to_string(size) + " is invalid");
+  if (size < 1 || size > 8)
+    return corrupt("SET pack length " + std::to_string(size) + " is invalid");
   const std::uint64_t mask = r.uint_le(size);
   if (!r.ok()) return truncated("SET value", size, r.remaining());
   SetValue v{mask, std::nullopt};
@@ -143,13 +145,20 @@ Result<Value> read_column_value(ByteReader& r, const ColumnContext& ctx) {
       return Value(IntValue{y == 0 ? 0 : 1900 + y});
     }
     case ColumnType::kDate:
-    case ColumnType::kNewDate: return temporal(read_date(r));
-    case ColumnType::kTime: return temporal(read_time(r));
-    case ColumnType::kTime2: return temporal(read_time2(r, c.fsp()));
-    case ColumnType::kDateTime: return temporal(read_datetime(r));
-    case ColumnType::kDateTime2: return temporal(read_datetime2(r, c.fsp()));
-    case ColumnType::kTimestamp: return temporal(read_timestamp(r));
-    case ColumnType::kTimestamp2: return temporal(read_timestamp2(r, c.fsp()));
+    case ColumnType::kNewDate:
+      return temporal(read_date(r));
+    case ColumnType::kTime:
+      return temporal(read_time(r));
+    case ColumnType::kTime2:
+      return temporal(read_time2(r, c.fsp()));
+    case ColumnType::kDateTime:
+      return temporal(read_datetime(r));
+    case ColumnType::kDateTime2:
+      return temporal(read_datetime2(r, c.fsp()));
+    case ColumnType::kTimestamp:
+      return temporal(read_timestamp(r));
+    case ColumnType::kTimestamp2:
+      return temporal(read_timestamp2(r, c.fsp()));
     case ColumnType::kVarchar:
     case ColumnType::kVarString:
     case ColumnType::kString: {
@@ -157,9 +166,12 @@ Result<Value> read_column_value(ByteReader& r, const ColumnContext& ctx) {
       if (!bytes.ok()) return bytes.error();
       return character_value(*bytes, ctx.collation_id, false);
     }
-    case ColumnType::kEnum: return enum_value(r, c);
-    case ColumnType::kSet: return set_value(r, c);
-    case ColumnType::kBit: return bit_value(r, c);
+    case ColumnType::kEnum:
+      return enum_value(r, c);
+    case ColumnType::kSet:
+      return set_value(r, c);
+    case ColumnType::kBit:
+      return bit_value(r, c);
     case ColumnType::kBlob:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
@@ -178,9 +190,12 @@ Result<Value> read_column_value(ByteReader& r, const ColumnContext& ctx) {
       if (!bytes.ok()) return bytes.error();
       return Value(EngineValue{"vector", std::string(*bytes)});
     }
-    case ColumnType::kJson: return json_value(r, ctx);
-    case ColumnType::kNull: return Value(NullValue{});
-    default: break;
+    case ColumnType::kJson:
+      return json_value(r, ctx);
+    case ColumnType::kNull:
+      return Value(NullValue{});
+    default:
+      break;
   }
   return corrupt("column type " + column_type_name(c.real_type) + " has no row encoding we know");
 }

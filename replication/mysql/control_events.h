@@ -4,7 +4,8 @@
 // INCIDENT, the LOAD DATA blocks, and the catch-all for types we do not decode.
 // Each parser gets the event body (after the common header, CRC32 already hidden) and
 // the post-header length FORMAT_DESCRIPTION declared for the type.
-// Layouts: https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_replication_binlog_event.html
+// Layouts:
+// https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_replication_binlog_event.html
 
 #include <cstdint>
 #include <optional>

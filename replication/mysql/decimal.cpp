@@ -71,9 +71,8 @@ Result<std::string> read_decimal(ByteReader& r, int precision, int scale) {
   bool all_zero = true;
 
   auto take = [&](int digits, std::uint32_t& value) -> bool {
-    const std::size_t n = digits == kDigitsPerGroup
-                              ? 4
-                              : kBytesForDigits[static_cast<std::size_t>(digits)];
+    const std::size_t n =
+        digits == kDigitsPerGroup ? 4 : kBytesForDigits[static_cast<std::size_t>(digits)];
     value = group_value(p, n);
     p += n;
     if (value != 0) all_zero = false;

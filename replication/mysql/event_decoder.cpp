@@ -10,17 +10,24 @@ namespace {
 // not list them.
 std::size_t mariadb_default_post_header(std::uint8_t code) {
   switch (static_cast<EventType>(code)) {
-    case EventType::kMariaBinlogCheckpoint: return 4;
-    case EventType::kMariaGtid: return 19;
-    case EventType::kMariaGtidList: return 4;
-    case EventType::kMariaQueryCompressed: return 13;
+    case EventType::kMariaBinlogCheckpoint:
+      return 4;
+    case EventType::kMariaGtid:
+      return 19;
+    case EventType::kMariaGtidList:
+      return 4;
+    case EventType::kMariaQueryCompressed:
+      return 13;
     case EventType::kMariaWriteRowsCompressedV1:
     case EventType::kMariaUpdateRowsCompressedV1:
-    case EventType::kMariaDeleteRowsCompressedV1: return 8;
+    case EventType::kMariaDeleteRowsCompressedV1:
+      return 8;
     case EventType::kMariaWriteRowsCompressed:
     case EventType::kMariaUpdateRowsCompressed:
-    case EventType::kMariaDeleteRowsCompressed: return 10;
-    default: return 0;
+    case EventType::kMariaDeleteRowsCompressed:
+      return 10;
+    default:
+      return 0;
   }
 }
 
@@ -46,7 +53,8 @@ std::size_t EventDecoder::post_header_length(std::uint8_t type_code) const {
   return default_format_description().post_header_length(type_code).value_or(0);
 }
 
-Result<BinlogEvent> EventDecoder::decode(std::span<const std::uint8_t> event, std::uint64_t offset) {
+Result<BinlogEvent> EventDecoder::decode(std::span<const std::uint8_t> event,
+                                         std::uint64_t offset) {
   return decode_event(event, offset, false);
 }
 
@@ -93,8 +101,7 @@ Result<BinlogEvent> EventDecoder::decode_event(std::span<const std::uint8_t> eve
     body.shrink_end(kChecksumSize);
   }
   // A header longer than 19 bytes (allowed by v4, never seen) carries fields we skip.
-  if (format_.header_length > kEventHeaderSize &&
-      header->type() != EventType::kFormatDescription) {
+  if (format_.header_length > kEventHeaderSize && header->type() != EventType::kFormatDescription) {
     body.skip(format_.header_length - kEventHeaderSize);
     if (!body.ok()) return fail(corrupt("event shorter than the declared header length"));
   }
@@ -121,34 +128,55 @@ Result<EventBody> EventDecoder::decode_body(const EventHeader& header, ByteReade
       tables_.clear();
       return EventBody(std::move(*fde));
     }
-    case EventType::kQuery: return lift(parse_query(body, phl, QueryVariant::kQuery));
+    case EventType::kQuery:
+      return lift(parse_query(body, phl, QueryVariant::kQuery));
     case EventType::kExecuteLoadQuery:
       return lift(parse_query(body, phl, QueryVariant::kExecuteLoadQuery));
     case EventType::kMariaQueryCompressed:
       return lift(parse_query(body, phl, QueryVariant::kMariaCompressed));
-    case EventType::kStop: return EventBody(StopEvent{});
-    case EventType::kRotate: return lift(parse_rotate(body, phl));
-    case EventType::kIntvar: return lift(parse_intvar(body, phl));
-    case EventType::kRand: return lift(parse_rand(body, phl));
-    case EventType::kUserVar: return lift(parse_user_var(body, phl));
-    case EventType::kXid: return lift(parse_xid(body, phl));
+    case EventType::kStop:
+      return EventBody(StopEvent{});
+    case EventType::kRotate:
+      return lift(parse_rotate(body, phl));
+    case EventType::kIntvar:
+      return lift(parse_intvar(body, phl));
+    case EventType::kRand:
+      return lift(parse_rand(body, phl));
+    case EventType::kUserVar:
+      return lift(parse_user_var(body, phl));
+    case EventType::kXid:
+      return lift(parse_xid(body, phl));
     case EventType::kBeginLoadQuery:
-    case EventType::kAppendBlock: return lift(parse_load_block(body, phl));
-    case EventType::kIncident: return lift(parse_incident(body, phl));
-    case EventType::kHeartbeat: return lift(parse_heartbeat(body, phl));
+    case EventType::kAppendBlock:
+      return lift(parse_load_block(body, phl));
+    case EventType::kIncident:
+      return lift(parse_incident(body, phl));
+    case EventType::kHeartbeat:
+      return lift(parse_heartbeat(body, phl));
     // The TLV-encoded events below start right after the common header, whatever
     // post-header length the description declares.
-    case EventType::kHeartbeatV2: return lift(parse_heartbeat_v2(body, 0));
-    case EventType::kXaPrepare: return lift(parse_xa_prepare(body, phl));
-    case EventType::kRowsQuery: return lift(parse_rows_query(body, phl));
-    case EventType::kGtid: return lift(parse_gtid(body, phl, false));
-    case EventType::kAnonymousGtid: return lift(parse_gtid(body, phl, true));
-    case EventType::kGtidTagged: return lift(parse_gtid_tagged(body, 0));
-    case EventType::kPreviousGtids: return lift(parse_previous_gtids(body, phl));
-    case EventType::kMariaGtid: return lift(parse_maria_gtid(body, phl, header.server_id));
-    case EventType::kMariaGtidList: return lift(parse_maria_gtid_list(body, phl));
-    case EventType::kMariaBinlogCheckpoint: return lift(parse_maria_binlog_checkpoint(body, phl));
-    case EventType::kMariaAnnotateRows: return lift(parse_maria_annotate_rows(body, phl));
+    case EventType::kHeartbeatV2:
+      return lift(parse_heartbeat_v2(body, 0));
+    case EventType::kXaPrepare:
+      return lift(parse_xa_prepare(body, phl));
+    case EventType::kRowsQuery:
+      return lift(parse_rows_query(body, phl));
+    case EventType::kGtid:
+      return lift(parse_gtid(body, phl, false));
+    case EventType::kAnonymousGtid:
+      return lift(parse_gtid(body, phl, true));
+    case EventType::kGtidTagged:
+      return lift(parse_gtid_tagged(body, 0));
+    case EventType::kPreviousGtids:
+      return lift(parse_previous_gtids(body, phl));
+    case EventType::kMariaGtid:
+      return lift(parse_maria_gtid(body, phl, header.server_id));
+    case EventType::kMariaGtidList:
+      return lift(parse_maria_gtid_list(body, phl));
+    case EventType::kMariaBinlogCheckpoint:
+      return lift(parse_maria_binlog_checkpoint(body, phl));
+    case EventType::kMariaAnnotateRows:
+      return lift(parse_maria_annotate_rows(body, phl));
     case EventType::kMariaStartEncryption: {
       auto ev = parse_maria_start_encryption(body, phl);
       if (ev.ok()) encrypted_ = true;
@@ -168,7 +196,8 @@ Result<EventBody> EventDecoder::decode_body(const EventHeader& header, ByteReade
       if (inside_payload) return corrupt("TRANSACTION_PAYLOAD nested in another");
       return lift(decode_payload(body));
     }
-    default: break;
+    default:
+      break;
   }
   if (rows_event_layout(code)) {
     RowsDecodeContext context;
@@ -191,7 +220,8 @@ Result<TransactionPayloadEvent> EventDecoder::decode_payload(ByteReader& body) {
 
   TransactionPayloadEvent payload;
   payload.header = *header;
-  const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(inflated->data()), inflated->size());
+  const auto bytes =
+      std::span(reinterpret_cast<const std::uint8_t*>(inflated->data()), inflated->size());
   std::size_t at = 0;
   while (at < bytes.size()) {
     auto inner_header = parse_event_header(bytes.subspan(at));

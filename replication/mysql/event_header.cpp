@@ -21,9 +21,8 @@ Result<EventHeader> parse_event_header(std::span<const std::uint8_t> bytes) {
   h.log_pos = r.u32_le();
   h.flags = r.u16_le();
   if (h.event_size < kEventHeaderSize) {
-    return make_error(ErrorCode::kCorruption,
-                      "event size " + std::to_string(h.event_size) +
-                          " is smaller than the 19-byte event header");
+    return make_error(ErrorCode::kCorruption, "event size " + std::to_string(h.event_size) +
+                                                  " is smaller than the 19-byte event header");
   }
   return h;
 }

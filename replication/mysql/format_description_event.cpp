@@ -43,8 +43,7 @@ bool at_least(const Version& v, int major, int minor, int patch) {
 }  // namespace
 
 Flavor FormatDescriptionEvent::flavor() const {
-  return server_version.find("MariaDB") != std::string::npos ? Flavor::kMariadb
-                                                             : Flavor::kMysql;
+  return server_version.find("MariaDB") != std::string::npos ? Flavor::kMariadb : Flavor::kMysql;
 }
 
 std::optional<std::uint8_t> FormatDescriptionEvent::post_header_length(
@@ -70,9 +69,9 @@ Result<FormatDescriptionEvent> parse_format_description(std::span<const std::uin
   fde.create_timestamp = r.u32_le();
   fde.header_length = r.u8();
   if (!r.ok()) {
-    return make_error(ErrorCode::kCorruption,
-                      "FORMAT_DESCRIPTION body is " + std::to_string(event.size() - 19) +
-                          " bytes, shorter than its 57-byte fixed part");
+    return make_error(ErrorCode::kCorruption, "FORMAT_DESCRIPTION body is " +
+                                                  std::to_string(event.size() - 19) +
+                                                  " bytes, shorter than its 57-byte fixed part");
   }
   if (fde.binlog_version != 4) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -81,9 +80,9 @@ Result<FormatDescriptionEvent> parse_format_description(std::span<const std::uin
   }
   fde.server_version = std::string(version_field.substr(0, version_field.find('\0')));
   if (fde.header_length < kEventHeaderSize) {
-    return make_error(ErrorCode::kCorruption,
-                      "FORMAT_DESCRIPTION declares a " + std::to_string(fde.header_length) +
-                          "-byte event header; v4 needs at least 19");
+    return make_error(ErrorCode::kCorruption, "FORMAT_DESCRIPTION declares a " +
+                                                  std::to_string(fde.header_length) +
+                                                  "-byte event header; v4 needs at least 19");
   }
   if (server_writes_checksum_field(fde.server_version)) {
     // The last 5 bytes are the algorithm byte and the CRC field.
@@ -109,9 +108,9 @@ FormatDescriptionEvent default_format_description() {
   FormatDescriptionEvent fde;
   fde.server_version = "8.0.0";
   // Post-header lengths of MySQL 8.0 for types 1..42 (0 = no post-header).
-  fde.post_header_lengths = {0,  13, 0,  8,  0,  0,  0,  0,  4,  0,  4,  0,  0,  0,
-                             98, 0,  4,  26, 8,  0,  0,  0,  8,  8,  8,  2,  0,  0,
-                             0,  10, 10, 10, 42, 42, 0,  18, 52, 0,  10, 40, 0,  0};
+  fde.post_header_lengths = {0,  13, 0,  8,  0,  0,  0, 0,  4,  0, 4,  0,  0, 0,
+                             98, 0,  4,  26, 8,  0,  0, 0,  8,  8, 8,  2,  0, 0,
+                             0,  10, 10, 10, 42, 42, 0, 18, 52, 0, 10, 40, 0, 0};
   return fde;
 }
 

@@ -145,11 +145,15 @@ Result<GtidEvent> parse_gtid_tagged(ByteReader& body, std::size_t post_header_le
   while (!fields.at_end()) {
     const std::uint64_t id = read_serialized_varlen(fields);
     switch (id) {
-      case 0: ev.flags = static_cast<std::uint8_t>(read_serialized_varlen(fields)); break;
+      case 0:
+        ev.flags = static_cast<std::uint8_t>(read_serialized_varlen(fields));
+        break;
       case 1:
         if (auto s = read_serialized_uuid(fields, ev.sid); !s.ok()) return s.error();
         break;
-      case 2: ev.gno = zigzag_decode(read_serialized_varlen(fields)); break;
+      case 2:
+        ev.gno = zigzag_decode(read_serialized_varlen(fields));
+        break;
       case 3: {
         const std::uint64_t length = read_serialized_varlen(fields);
         if (!fields.ok() || length > kMaxTagLength) return corrupt("GTID_TAGGED tag malformed");
@@ -158,14 +162,22 @@ Result<GtidEvent> parse_gtid_tagged(ByteReader& body, std::size_t post_header_le
         ev.tag = std::move(*tag);
         break;
       }
-      case 4: ev.last_committed = zigzag_decode(read_serialized_varlen(fields)); break;
-      case 5: ev.sequence_number = zigzag_decode(read_serialized_varlen(fields)); break;
-      case 6: ev.immediate_commit_timestamp = read_serialized_varlen(fields); break;
+      case 4:
+        ev.last_committed = zigzag_decode(read_serialized_varlen(fields));
+        break;
+      case 5:
+        ev.sequence_number = zigzag_decode(read_serialized_varlen(fields));
+        break;
+      case 6:
+        ev.immediate_commit_timestamp = read_serialized_varlen(fields);
+        break;
       case 7:
         ev.original_commit_timestamp = read_serialized_varlen(fields);
         have_original_ts = true;
         break;
-      case 8: ev.transaction_length = read_serialized_varlen(fields); break;
+      case 8:
+        ev.transaction_length = read_serialized_varlen(fields);
+        break;
       case 9:
         ev.immediate_server_version = static_cast<std::uint32_t>(read_serialized_varlen(fields));
         break;
@@ -173,7 +185,9 @@ Result<GtidEvent> parse_gtid_tagged(ByteReader& body, std::size_t post_header_le
         ev.original_server_version = static_cast<std::uint32_t>(read_serialized_varlen(fields));
         have_original_version = true;
         break;
-      case 11: ev.commit_group_ticket = read_serialized_varlen(fields); break;
+      case 11:
+        ev.commit_group_ticket = read_serialized_varlen(fields);
+        break;
       default:
         // An unknown field's size cannot be known. If the writer marked it essential we
         // must not go on; otherwise the fields we know are all that matter.

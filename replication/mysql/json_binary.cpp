@@ -68,24 +68,41 @@ class Renderer {
                      " bytes: offsets alias each other");
     }
     switch (type) {
-      case kSmallObject: return container(true, false, data, depth);
-      case kLargeObject: return container(true, true, data, depth);
-      case kSmallArray: return container(false, false, data, depth);
-      case kLargeArray: return container(false, true, data, depth);
+      case kSmallObject:
+        return container(true, false, data, depth);
+      case kLargeObject:
+        return container(true, true, data, depth);
+      case kSmallArray:
+        return container(false, false, data, depth);
+      case kLargeArray:
+        return container(false, true, data, depth);
       case kLiteral:
         if (data.empty()) return corrupt("JSON literal truncated");
         switch (data[0]) {
-          case 0: out += "null"; return Status::ok_status();
-          case 1: out += "true"; return Status::ok_status();
-          case 2: out += "false"; return Status::ok_status();
-          default: return corrupt("JSON literal " + std::to_string(data[0]) + " is unknown");
+          case 0:
+            out += "null";
+            return Status::ok_status();
+          case 1:
+            out += "true";
+            return Status::ok_status();
+          case 2:
+            out += "false";
+            return Status::ok_status();
+          default:
+            return corrupt("JSON literal " + std::to_string(data[0]) + " is unknown");
         }
-      case kInt16: return integer(data, 2, true);
-      case kUInt16: return integer(data, 2, false);
-      case kInt32: return integer(data, 4, true);
-      case kUInt32: return integer(data, 4, false);
-      case kInt64: return integer(data, 8, true);
-      case kUInt64: return integer(data, 8, false);
+      case kInt16:
+        return integer(data, 2, true);
+      case kUInt16:
+        return integer(data, 2, false);
+      case kInt32:
+        return integer(data, 4, true);
+      case kUInt32:
+        return integer(data, 4, false);
+      case kInt64:
+        return integer(data, 8, true);
+      case kUInt64:
+        return integer(data, 8, false);
       case kDouble: {
         if (data.size() < 8) return corrupt("JSON double truncated");
         const std::uint64_t bits = le(data, 0, 8);
@@ -99,12 +116,15 @@ class Renderer {
         std::uint64_t length = 0;
         if (auto s = varlen(data, header, length); !s.ok()) return s;
         if (length > data.size() - header) return corrupt("JSON string runs past its document");
-        append_json_string(out, std::string_view(reinterpret_cast<const char*>(data.data()) + header,
-                                                 static_cast<std::size_t>(length)));
+        append_json_string(out,
+                           std::string_view(reinterpret_cast<const char*>(data.data()) + header,
+                                            static_cast<std::size_t>(length)));
         return Status::ok_status();
       }
-      case kOpaque: return opaque(data);
-      default: return corrupt("JSON value type " + std::to_string(type) + " is unknown");
+      case kOpaque:
+        return opaque(data);
+      default:
+        return corrupt("JSON value type " + std::to_string(type) + " is unknown");
     }
   }
 
@@ -125,7 +145,8 @@ class Renderer {
   }
 
   // 7 bits per byte, low group first, at most 5 bytes (a 32-bit length).
-  static Status varlen(std::span<const std::uint8_t> data, std::size_t& used, std::uint64_t& value) {
+  static Status varlen(std::span<const std::uint8_t> data, std::size_t& used,
+                       std::uint64_t& value) {
     value = 0;
     for (std::size_t i = 0; i < 5; ++i) {
       if (i >= data.size()) return corrupt("JSON length truncated");
@@ -154,7 +175,8 @@ class Renderer {
     if (count > size || header > size) return corrupt("JSON container entries exceed its size");
 
     out += object ? '{' : '[';
-    const std::size_t values_at = 2 * word + (object ? static_cast<std::size_t>(count) * key_entry : 0);
+    const std::size_t values_at =
+        2 * word + (object ? static_cast<std::size_t>(count) * key_entry : 0);
     for (std::size_t i = 0; i < count; ++i) {
       if (i > 0) out += ", ";
       if (object) {
@@ -164,8 +186,9 @@ class Renderer {
         if (key_offset > size || key_length > size - key_offset) {
           return corrupt("JSON object key runs past its container");
         }
-        append_json_string(out, std::string_view(reinterpret_cast<const char*>(body.data()) + key_offset,
-                                                 static_cast<std::size_t>(key_length)));
+        append_json_string(out,
+                           std::string_view(reinterpret_cast<const char*>(body.data()) + key_offset,
+                                            static_cast<std::size_t>(key_length)));
         out += ": ";
       }
       const std::size_t entry = values_at + i * value_entry;
@@ -181,7 +204,8 @@ class Renderer {
       if (offset < header || offset >= size) {
         return corrupt("JSON value offset " + std::to_string(offset) + " is outside its container");
       }
-      if (auto s = value(type, body.subspan(static_cast<std::size_t>(offset)), depth + 1); !s.ok()) {
+      if (auto s = value(type, body.subspan(static_cast<std::size_t>(offset)), depth + 1);
+          !s.ok()) {
         return s;
       }
     }
@@ -195,7 +219,8 @@ class Renderer {
     std::size_t header = 0;
     std::uint64_t length = 0;
     if (auto s = varlen(data.subspan(1), header, length); !s.ok()) return s;
-    if (length > data.size() - 1 - header) return corrupt("JSON opaque value runs past its document");
+    if (length > data.size() - 1 - header)
+      return corrupt("JSON opaque value runs past its document");
     const auto payload = data.subspan(1 + header, static_cast<std::size_t>(length));
 
     switch (static_cast<ColumnType>(field_type)) {
@@ -250,17 +275,32 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof(buf), "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf;
         } else {
           out += c;
@@ -310,7 +350,8 @@ std::string json_double_text(double value) {
   return out;
 }
 
-Result<std::string> json_binary_value_to_text(std::uint8_t type, std::span<const std::uint8_t> data) {
+Result<std::string> json_binary_value_to_text(std::uint8_t type,
+                                              std::span<const std::uint8_t> data) {
   Renderer renderer(output_limit(data.size()));
   if (auto s = renderer.value(type, data, 0); !s.ok()) return s.error();
   return std::move(renderer.out);

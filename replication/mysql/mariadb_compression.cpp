@@ -8,8 +8,7 @@
 
 namespace tideway::replication::mysql {
 
-Result<std::string> mariadb_uncompress(std::span<const std::uint8_t> block,
-                                       std::size_t max_size) {
+Result<std::string> mariadb_uncompress(std::span<const std::uint8_t> block, std::size_t max_size) {
   if (block.empty() || (block[0] & 0xe0) != 0x80) {
     return corrupt("compressed block does not start with a 0x80 header byte");
   }
@@ -43,7 +42,7 @@ Result<std::string> mariadb_uncompress(std::span<const std::uint8_t> block,
     zs.avail_out = static_cast<uInt>(out.size() - produced);
     rc = inflate(&zs, Z_NO_FLUSH);
     produced = out.size() - zs.avail_out;
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended mid-stream
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;       // input ended mid-stream
     if (rc == Z_BUF_ERROR && zs.avail_out == 0) rc = Z_OK;  // just needs more room
   }
   inflateEnd(&zs);

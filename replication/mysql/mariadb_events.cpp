@@ -20,8 +20,7 @@ constexpr std::size_t kMaxFileNameLength = 512;
 }  // namespace
 
 std::string MariaGtid::text() const {
-  return std::to_string(domain_id) + "-" + std::to_string(server_id) + "-" +
-         std::to_string(seq_no);
+  return std::to_string(domain_id) + "-" + std::to_string(server_id) + "-" + std::to_string(seq_no);
 }
 
 Result<MariaGtidEvent> parse_maria_gtid(ByteReader& body, std::size_t post_header_length,
@@ -65,8 +64,7 @@ Result<MariaGtidEvent> parse_maria_gtid(ByteReader& body, std::size_t post_heade
   return ev;
 }
 
-Result<MariaGtidListEvent> parse_maria_gtid_list(ByteReader& body,
-                                                 std::size_t post_header_length) {
+Result<MariaGtidListEvent> parse_maria_gtid_list(ByteReader& body, std::size_t post_header_length) {
   if (auto s = check_post_header(post_header_length, 4, "MARIA_GTID_LIST"); !s.ok()) {
     return s.error();
   }

@@ -26,8 +26,12 @@ bool read_short_string(ByteReader& r, std::string& out) {
 bool read_status_var(std::uint8_t code, ByteReader& r, QueryStatusVars& v, bool& known) {
   known = true;
   switch (code) {
-    case 0: v.flags2 = r.u32_le(); break;
-    case 1: v.sql_mode = r.u64_le(); break;
+    case 0:
+      v.flags2 = r.u32_le();
+      break;
+    case 1:
+      v.sql_mode = r.u64_le();
+      break;
     case 2: {  // Q_CATALOG_CODE (5.0.0-5.0.3): length, text, NUL
       std::string catalog;
       if (!read_short_string(r, catalog)) return false;
@@ -59,10 +63,18 @@ bool read_status_var(std::uint8_t code, ByteReader& r, QueryStatusVars& v, bool&
       v.catalog = std::move(catalog);
       break;
     }
-    case 7: v.lc_time_names = r.u16_le(); break;
-    case 8: v.charset_database = r.u16_le(); break;
-    case 9: v.table_map_for_update = r.u64_le(); break;
-    case 10: v.master_data_written = r.u32_le(); break;
+    case 7:
+      v.lc_time_names = r.u16_le();
+      break;
+    case 8:
+      v.charset_database = r.u16_le();
+      break;
+    case 9:
+      v.table_map_for_update = r.u64_le();
+      break;
+    case 10:
+      v.master_data_written = r.u32_le();
+      break;
     case 11: {
       std::string user;
       std::string host;
@@ -88,15 +100,33 @@ bool read_status_var(std::uint8_t code, ByteReader& r, QueryStatusVars& v, bool&
       break;
     }
     case 13:
-    case 128: v.microseconds = r.u24_le(); break;
-    case 16: v.explicit_defaults_for_timestamp = r.u8() != 0; break;
-    case 17: v.ddl_xid = r.u64_le(); break;
-    case 18: v.default_collation_for_utf8mb4 = r.u16_le(); break;
-    case 19: v.sql_require_primary_key = r.u8(); break;
-    case 20: v.default_table_encryption = r.u8(); break;
-    case 129: v.mariadb_xid = r.u64_le(); break;
-    case 130: v.mariadb_gtid_flags3 = r.u8(); break;
-    default: known = false; return true;
+    case 128:
+      v.microseconds = r.u24_le();
+      break;
+    case 16:
+      v.explicit_defaults_for_timestamp = r.u8() != 0;
+      break;
+    case 17:
+      v.ddl_xid = r.u64_le();
+      break;
+    case 18:
+      v.default_collation_for_utf8mb4 = r.u16_le();
+      break;
+    case 19:
+      v.sql_require_primary_key = r.u8();
+      break;
+    case 20:
+      v.default_table_encryption = r.u8();
+      break;
+    case 129:
+      v.mariadb_xid = r.u64_le();
+      break;
+    case 130:
+      v.mariadb_gtid_flags3 = r.u8();
+      break;
+    default:
+      known = false;
+      return true;
   }
   return r.ok();
 }

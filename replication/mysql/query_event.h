@@ -32,29 +32,29 @@
 namespace tideway::replication::mysql {
 
 struct QueryStatusVars {
-  std::optional<std::uint32_t> flags2;                 // 0 Q_FLAGS2_CODE
-  std::optional<std::uint64_t> sql_mode;               // 1 Q_SQL_MODE_CODE
-  std::optional<std::string> catalog;                  // 2 Q_CATALOG / 6 Q_CATALOG_NZ
+  std::optional<std::uint32_t> flags2;    // 0 Q_FLAGS2_CODE
+  std::optional<std::uint64_t> sql_mode;  // 1 Q_SQL_MODE_CODE
+  std::optional<std::string> catalog;     // 2 Q_CATALOG / 6 Q_CATALOG_NZ
   std::optional<std::pair<std::uint16_t, std::uint16_t>> auto_increment;  // 3 incr, offset
   /// 4 Q_CHARSET_CODE: character_set_client, collation_connection, collation_server.
   std::optional<std::array<std::uint16_t, 3>> charset;
-  std::optional<std::string> time_zone;                // 5
-  std::optional<std::uint16_t> lc_time_names;          // 7
-  std::optional<std::uint16_t> charset_database;       // 8
-  std::optional<std::uint64_t> table_map_for_update;   // 9
-  std::optional<std::uint32_t> master_data_written;    // 10
+  std::optional<std::string> time_zone;                        // 5
+  std::optional<std::uint16_t> lc_time_names;                  // 7
+  std::optional<std::uint16_t> charset_database;               // 8
+  std::optional<std::uint64_t> table_map_for_update;           // 9
+  std::optional<std::uint32_t> master_data_written;            // 10
   std::optional<std::pair<std::string, std::string>> invoker;  // 11 user, host
   /// 12 Q_UPDATED_DB_NAMES; empty with `over_max_dbs` when more than 16 were touched.
   std::optional<std::vector<std::string>> updated_db_names;
   bool over_max_dbs = false;
-  std::optional<std::uint32_t> microseconds;           // 13 Q_MICROSECONDS / 128 Q_HRNOW
-  std::optional<bool> explicit_defaults_for_timestamp; // 16
-  std::optional<std::uint64_t> ddl_xid;                // 17 Q_DDL_LOGGED_WITH_XID
+  std::optional<std::uint32_t> microseconds;                   // 13 Q_MICROSECONDS / 128 Q_HRNOW
+  std::optional<bool> explicit_defaults_for_timestamp;         // 16
+  std::optional<std::uint64_t> ddl_xid;                        // 17 Q_DDL_LOGGED_WITH_XID
   std::optional<std::uint16_t> default_collation_for_utf8mb4;  // 18
-  std::optional<std::uint8_t> sql_require_primary_key; // 19
-  std::optional<std::uint8_t> default_table_encryption;  // 20
-  std::optional<std::uint64_t> mariadb_xid;            // 129 Q_XID (MariaDB)
-  std::optional<std::uint8_t> mariadb_gtid_flags3;     // 130 Q_GTID_FLAGS3 (MariaDB)
+  std::optional<std::uint8_t> sql_require_primary_key;         // 19
+  std::optional<std::uint8_t> default_table_encryption;        // 20
+  std::optional<std::uint64_t> mariadb_xid;                    // 129 Q_XID (MariaDB)
+  std::optional<std::uint8_t> mariadb_gtid_flags3;             // 130 Q_GTID_FLAGS3 (MariaDB)
   /// First code we could not read; later variables were skipped.
   std::optional<std::uint8_t> unknown_status_code;
 };

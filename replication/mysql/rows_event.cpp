@@ -28,7 +28,8 @@ Status read_extra_data(ByteReader& extra, RowsEvent& ev) {
       // Its first byte is the length of the whole record, format byte included.
       if (!extra.can_read(1)) return corrupt("NDB extra row info truncated");
       const std::size_t length = extra.bytes(1)[0];
-      if (length < 1 || length - 1 > extra.remaining()) return corrupt("NDB extra row info malformed");
+      if (length < 1 || length - 1 > extra.remaining())
+        return corrupt("NDB extra row info malformed");
       ev.ndb_info = std::string(extra.chars(length - 1));
     } else if (tag == kExtraPartition) {
       ev.partition_id = extra.u16_le();
@@ -52,7 +53,8 @@ class ImageReader {
       const std::uint64_t options = r.lenenc_int();
       if (!r.ok()) return corrupt("PARTIAL_UPDATE value options malformed");
       if ((options & kPartialJsonUpdates) != 0) {
-        auto bits = read_bytes(r, (table_.json_column_count() + 7) / 8, "PARTIAL_UPDATE JSON bitmap");
+        auto bits =
+            read_bytes(r, (table_.json_column_count() + 7) / 8, "PARTIAL_UPDATE JSON bitmap");
         if (!bits.ok()) return bits.error();
         partial_bits = std::move(*bits);
       }
@@ -100,10 +102,13 @@ std::vector<ColumnContext> resolve_columns(const TableMapEvent& table, const Tab
   std::vector<ColumnContext> out(table.columns.size());
   for (std::size_t i = 0; i < table.columns.size(); ++i) {
     const ColumnDef& c = table.columns[i];
-    const ColumnHint* hint = hints != nullptr && i < hints->columns.size() ? &hints->columns[i] : nullptr;
+    const ColumnHint* hint =
+        hints != nullptr && i < hints->columns.size() ? &hints->columns[i] : nullptr;
     out[i].column = &c;
-    out[i].is_unsigned = c.is_unsigned.value_or(hint != nullptr && hint->is_unsigned.value_or(false));
-    out[i].collation_id = c.collation_id.value_or(hint != nullptr ? hint->collation_id.value_or(0) : 0);
+    out[i].is_unsigned =
+        c.is_unsigned.value_or(hint != nullptr && hint->is_unsigned.value_or(false));
+    out[i].collation_id =
+        c.collation_id.value_or(hint != nullptr ? hint->collation_id.value_or(0) : 0);
   }
   return out;
 }
@@ -119,12 +124,16 @@ Status decode_rows(ByteReader& rows, const TableMapEvent& table, const RowsDecod
     const bool has_after = ev.kind != RowsKind::kDelete;
     if (has_before) {
       auto image = images.read(rows, ev.before_columns, false);
-      if (!image.ok()) return std::move(image).error().with_context("row " + std::to_string(ev.rows.size()) + " before-image");
+      if (!image.ok())
+        return std::move(image).error().with_context("row " + std::to_string(ev.rows.size()) +
+                                                     " before-image");
       change.before = std::move(*image);
     }
     if (has_after) {
       auto image = images.read(rows, ev.after_columns, ev.partial_update);
-      if (!image.ok()) return std::move(image).error().with_context("row " + std::to_string(ev.rows.size()) + " after-image");
+      if (!image.ok())
+        return std::move(image).error().with_context("row " + std::to_string(ev.rows.size()) +
+                                                     " after-image");
       change.after = std::move(*image);
     }
     // A row must consume bytes, or an image with no columns would repeat forever.
@@ -139,23 +148,40 @@ Status decode_rows(ByteReader& rows, const TableMapEvent& table, const RowsDecod
 std::optional<RowsEventLayout> rows_event_layout(std::uint8_t type_code) {
   using T = EventType;
   switch (static_cast<T>(type_code)) {
-    case T::kPreGaWriteRows: return RowsEventLayout{RowsKind::kWrite, 0, false, false};
-    case T::kPreGaUpdateRows: return RowsEventLayout{RowsKind::kUpdate, 0, false, false};
-    case T::kPreGaDeleteRows: return RowsEventLayout{RowsKind::kDelete, 0, false, false};
-    case T::kWriteRowsV1: return RowsEventLayout{RowsKind::kWrite, 1, false, false};
-    case T::kUpdateRowsV1: return RowsEventLayout{RowsKind::kUpdate, 1, false, false};
-    case T::kDeleteRowsV1: return RowsEventLayout{RowsKind::kDelete, 1, false, false};
-    case T::kWriteRowsV2: return RowsEventLayout{RowsKind::kWrite, 2, false, false};
-    case T::kUpdateRowsV2: return RowsEventLayout{RowsKind::kUpdate, 2, false, false};
-    case T::kDeleteRowsV2: return RowsEventLayout{RowsKind::kDelete, 2, false, false};
-    case T::kPartialUpdateRows: return RowsEventLayout{RowsKind::kUpdate, 2, true, false};
-    case T::kMariaWriteRowsCompressedV1: return RowsEventLayout{RowsKind::kWrite, 1, false, true};
-    case T::kMariaUpdateRowsCompressedV1: return RowsEventLayout{RowsKind::kUpdate, 1, false, true};
-    case T::kMariaDeleteRowsCompressedV1: return RowsEventLayout{RowsKind::kDelete, 1, false, true};
-    case T::kMariaWriteRowsCompressed: return RowsEventLayout{RowsKind::kWrite, 2, false, true};
-    case T::kMariaUpdateRowsCompressed: return RowsEventLayout{RowsKind::kUpdate, 2, false, true};
-    case T::kMariaDeleteRowsCompressed: return RowsEventLayout{RowsKind::kDelete, 2, false, true};
-    default: return std::nullopt;
+    case T::kPreGaWriteRows:
+      return RowsEventLayout{RowsKind::kWrite, 0, false, false};
+    case T::kPreGaUpdateRows:
+      return RowsEventLayout{RowsKind::kUpdate, 0, false, false};
+    case T::kPreGaDeleteRows:
+      return RowsEventLayout{RowsKind::kDelete, 0, false, false};
+    case T::kWriteRowsV1:
+      return RowsEventLayout{RowsKind::kWrite, 1, false, false};
+    case T::kUpdateRowsV1:
+      return RowsEventLayout{RowsKind::kUpdate, 1, false, false};
+    case T::kDeleteRowsV1:
+      return RowsEventLayout{RowsKind::kDelete, 1, false, false};
+    case T::kWriteRowsV2:
+      return RowsEventLayout{RowsKind::kWrite, 2, false, false};
+    case T::kUpdateRowsV2:
+      return RowsEventLayout{RowsKind::kUpdate, 2, false, false};
+    case T::kDeleteRowsV2:
+      return RowsEventLayout{RowsKind::kDelete, 2, false, false};
+    case T::kPartialUpdateRows:
+      return RowsEventLayout{RowsKind::kUpdate, 2, true, false};
+    case T::kMariaWriteRowsCompressedV1:
+      return RowsEventLayout{RowsKind::kWrite, 1, false, true};
+    case T::kMariaUpdateRowsCompressedV1:
+      return RowsEventLayout{RowsKind::kUpdate, 1, false, true};
+    case T::kMariaDeleteRowsCompressedV1:
+      return RowsEventLayout{RowsKind::kDelete, 1, false, true};
+    case T::kMariaWriteRowsCompressed:
+      return RowsEventLayout{RowsKind::kWrite, 2, false, true};
+    case T::kMariaUpdateRowsCompressed:
+      return RowsEventLayout{RowsKind::kUpdate, 2, false, true};
+    case T::kMariaDeleteRowsCompressed:
+      return RowsEventLayout{RowsKind::kDelete, 2, false, true};
+    default:
+      return std::nullopt;
   }
 }
 
@@ -212,7 +238,8 @@ Result<RowsEvent> parse_rows_event(ByteReader& body, std::size_t post_header_len
   ev.table = table->table;
   if (table->columns.size() != width) {
     return corrupt(name + " has " + std::to_string(width) + " columns, TABLE_MAP of " +
-                   table->schema + "." + table->table + " has " + std::to_string(table->columns.size()));
+                   table->schema + "." + table->table + " has " +
+                   std::to_string(table->columns.size()));
   }
   Status status;
   if (ev.compressed) {

@@ -118,7 +118,8 @@ Result<TableMapEvent> parse_table_map(ByteReader& body, std::size_t post_header_
                                       Flavor flavor) {
   // 6 = a 4-byte table id (MySQL 5.1.0-5.1.15); otherwise 6 bytes of id and 2 of flags.
   const std::size_t needed = post_header_length == 6 ? 6 : 8;
-  if (auto s = check_post_header(post_header_length, needed, "TABLE_MAP"); !s.ok()) return s.error();
+  if (auto s = check_post_header(post_header_length, needed, "TABLE_MAP"); !s.ok())
+    return s.error();
   TableMapEvent ev;
   ev.table_id = read_table_id(body, post_header_length);
   ev.flags = body.u16_le();
@@ -160,7 +161,7 @@ Result<TableMapEvent> parse_table_map(ByteReader& body, std::size_t post_header_
       const std::uint8_t b0 = meta.u8();
       const std::uint8_t b1 = meta.u8();
       c.metadata = is_big_endian_metadata(c.type) ? static_cast<std::uint16_t>((b0 << 8) | b1)
-                                                   : static_cast<std::uint16_t>((b1 << 8) | b0);
+                                                  : static_cast<std::uint16_t>((b1 << 8) | b0);
     }
     if (!meta.ok()) return corrupt("TABLE_MAP metadata ends before column " + std::to_string(i));
     if (auto s = resolve_real_type(c, i); !s.ok()) return s.error();
@@ -172,7 +173,8 @@ Result<TableMapEvent> parse_table_map(ByteReader& body, std::size_t post_header_
 
   const auto null_bitmap = body.chars((ev.columns.size() + 7) / 8);
   if (!body.ok()) return corrupt("TABLE_MAP null bitmap truncated");
-  for (std::size_t i = 0; i < ev.columns.size(); ++i) ev.columns[i].nullable = bit_le(null_bitmap, i);
+  for (std::size_t i = 0; i < ev.columns.size(); ++i)
+    ev.columns[i].nullable = bit_le(null_bitmap, i);
 
   if (auto s = parse_optional_metadata(body, ev, flavor); !s.ok()) {
     return std::move(s).error().with_context("TABLE_MAP " + ev.schema + "." + ev.table +

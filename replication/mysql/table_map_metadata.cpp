@@ -120,15 +120,19 @@ bool is_type(const ColumnDef& c, ColumnType t) { return c.column_type() == t; }
 }  // namespace
 
 Status parse_optional_metadata(ByteReader& r, TableMapEvent& ev, Flavor flavor) {
-  const auto numeric = select(ev, [](const ColumnDef& c) { return is_numeric_type(c.column_type()); });
-  const auto character = select(ev, [flavor](const ColumnDef& c) { return is_character_column(c, flavor); });
+  const auto numeric =
+      select(ev, [](const ColumnDef& c) { return is_numeric_type(c.column_type()); });
+  const auto character =
+      select(ev, [flavor](const ColumnDef& c) { return is_character_column(c, flavor); });
   const auto enum_or_set = select(ev, [](const ColumnDef& c) {
     return is_type(c, ColumnType::kEnum) || is_type(c, ColumnType::kSet);
   });
   const auto enums = select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kEnum); });
   const auto sets = select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kSet); });
-  const auto geometry = select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kGeometry); });
-  const auto vectors = select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kVector); });
+  const auto geometry =
+      select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kGeometry); });
+  const auto vectors =
+      select(ev, [](const ColumnDef& c) { return is_type(c, ColumnType::kVector); });
   const auto all = select(ev, [](const ColumnDef&) { return true; });
 
   while (!r.at_end()) {
@@ -142,9 +146,12 @@ Status parse_optional_metadata(ByteReader& r, TableMapEvent& ev, Flavor flavor) 
     Status s;
     switch (type) {
       case kSignedness:
-        s = read_bitmap(field, numeric, "SIGNEDNESS", [](ColumnDef& c, bool b) { c.is_unsigned = b; });
+        s = read_bitmap(field, numeric, "SIGNEDNESS",
+                        [](ColumnDef& c, bool b) { c.is_unsigned = b; });
         break;
-      case kDefaultCharset: s = read_default_charset(field, character, "DEFAULT_CHARSET"); break;
+      case kDefaultCharset:
+        s = read_default_charset(field, character, "DEFAULT_CHARSET");
+        break;
       case kColumnCharset:
         s = read_per_column(field, character, "COLUMN_CHARSET", [](ColumnDef& c, std::uint64_t v) {
           c.collation_id = static_cast<std::uint32_t>(v);
@@ -175,22 +182,29 @@ Status parse_optional_metadata(ByteReader& r, TableMapEvent& ev, Flavor flavor) 
           c.geometry_type = static_cast<std::uint32_t>(v);
         });
         break;
-      case kSimplePrimaryKey: s = read_primary_key(field, ev, false); break;
-      case kPrimaryKeyWithPrefix: s = read_primary_key(field, ev, true); break;
+      case kSimplePrimaryKey:
+        s = read_primary_key(field, ev, false);
+        break;
+      case kPrimaryKeyWithPrefix:
+        s = read_primary_key(field, ev, true);
+        break;
       case kEnumAndSetDefaultCharset:
         s = read_default_charset(field, enum_or_set, "ENUM_AND_SET_DEFAULT_CHARSET");
         break;
       case kEnumAndSetColumnCharset:
-        s = read_per_column(field, enum_or_set, "ENUM_AND_SET_COLUMN_CHARSET",
-                            [](ColumnDef& c, std::uint64_t v) { c.collation_id = static_cast<std::uint32_t>(v); });
+        s = read_per_column(
+            field, enum_or_set, "ENUM_AND_SET_COLUMN_CHARSET",
+            [](ColumnDef& c, std::uint64_t v) { c.collation_id = static_cast<std::uint32_t>(v); });
         break;
       case kColumnVisibility:
-        s = read_bitmap(field, all, "COLUMN_VISIBILITY", [](ColumnDef& c, bool b) { c.visible = b; });
+        s = read_bitmap(field, all, "COLUMN_VISIBILITY",
+                        [](ColumnDef& c, bool b) { c.visible = b; });
         break;
       case kVectorDimensionality:
-        s = read_per_column(field, vectors, "VECTOR_DIMENSIONALITY", [](ColumnDef& c, std::uint64_t v) {
-          c.vector_dimensions = static_cast<std::uint32_t>(v);
-        });
+        s = read_per_column(field, vectors, "VECTOR_DIMENSIONALITY",
+                            [](ColumnDef& c, std::uint64_t v) {
+                              c.vector_dimensions = static_cast<std::uint32_t>(v);
+                            });
         break;
       default:
         break;  // a newer record type: its length lets us step over it

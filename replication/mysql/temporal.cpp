@@ -34,12 +34,16 @@ Status check_clock(unsigned hour_limit, unsigned hour, unsigned minute, unsigned
 std::uint32_t read_fraction(ByteReader& r, std::uint8_t fsp) {
   switch (fsp) {
     case 1:
-    case 2: return r.u8() * 10000U;
+    case 2:
+      return r.u8() * 10000U;
     case 3:
-    case 4: return r.u16_be() * 100U;
+    case 4:
+      return r.u16_be() * 100U;
     case 5:
-    case 6: return static_cast<std::uint32_t>(r.uint_be(3));
-    default: return 0;
+    case 6:
+      return static_cast<std::uint32_t>(r.uint_be(3));
+    default:
+      return 0;
   }
 }
 
@@ -79,7 +83,8 @@ Result<TimeValue> read_time2(ByteReader& r, std::uint8_t fsp) {
   std::int64_t packed = 0;
   if (fsp >= 5) {
     // Integer and fraction form one 48-bit offset number.
-    packed = static_cast<std::int64_t>(r.uint_be(6)) - static_cast<std::int64_t>(kTimeOffsetWithFrac);
+    packed =
+        static_cast<std::int64_t>(r.uint_be(6)) - static_cast<std::int64_t>(kTimeOffsetWithFrac);
   } else {
     std::int64_t intpart = static_cast<std::int64_t>(r.uint_be(3)) - kTimeIntOffset;
     std::int64_t frac = 0;
@@ -163,7 +168,8 @@ Result<DateTimeValue> datetime_from_packed(std::int64_t packed, std::uint8_t fsp
   dt.minute = static_cast<std::uint8_t>((hms >> 6) % 64);
   dt.hour = static_cast<std::uint8_t>(hms >> 12);
   dt.fsp = fsp;
-  if (ym / 13 > 9999) return corrupt("DATETIME year " + std::to_string(ym / 13) + " is out of range");
+  if (ym / 13 > 9999)
+    return corrupt("DATETIME year " + std::to_string(ym / 13) + " is out of range");
   if (auto s = check_clock(23, dt.hour, dt.minute, dt.second, dt.microseconds, "DATETIME");
       !s.ok()) {
     return s.error();
@@ -174,8 +180,8 @@ Result<DateTimeValue> datetime_from_packed(std::int64_t packed, std::uint8_t fsp
 Result<TimeValue> time_from_packed(std::int64_t packed, std::uint8_t fsp) {
   TimeValue t;
   t.negative = packed < 0;
-  const std::uint64_t a = t.negative ? 0 - static_cast<std::uint64_t>(packed)
-                                     : static_cast<std::uint64_t>(packed);
+  const std::uint64_t a =
+      t.negative ? 0 - static_cast<std::uint64_t>(packed) : static_cast<std::uint64_t>(packed);
   const std::uint64_t hms = a >> 24;
   t.microseconds = static_cast<std::uint32_t>(a & 0xffffffU);
   t.hours = static_cast<std::uint32_t>((hms >> 12) & 0x3ffU);

@@ -34,9 +34,11 @@ Result<TransactionPayloadHeader> parse_transaction_payload_header(ByteReader& bo
       return corrupt("TRANSACTION_PAYLOAD field " + std::to_string(type) + " runs past the event");
     }
     ByteReader field(body.bytes(static_cast<std::size_t>(length)));
-    if (type == kFieldPayloadSize || type == kFieldCompressionType || type == kFieldUncompressedSize) {
+    if (type == kFieldPayloadSize || type == kFieldCompressionType ||
+        type == kFieldUncompressedSize) {
       const std::uint64_t v = field.lenenc_int();
-      if (!field.ok()) return corrupt("TRANSACTION_PAYLOAD field " + std::to_string(type) + " malformed");
+      if (!field.ok())
+        return corrupt("TRANSACTION_PAYLOAD field " + std::to_string(type) + " malformed");
       if (type == kFieldPayloadSize) {
         h.payload_size = v;
         have_size = true;
@@ -48,7 +50,8 @@ Result<TransactionPayloadHeader> parse_transaction_payload_header(ByteReader& bo
       }
     }  // other field types: newer additions, skipped by their length
   }
-  if (!have_size || !have_type) return corrupt("TRANSACTION_PAYLOAD lacks its size or compression type");
+  if (!have_size || !have_type)
+    return corrupt("TRANSACTION_PAYLOAD lacks its size or compression type");
   if (h.payload_size != body.remaining()) {
     return corrupt("TRANSACTION_PAYLOAD declares a " + std::to_string(h.payload_size) +
                    "-byte payload, the event holds " + std::to_string(body.remaining()));
@@ -67,8 +70,8 @@ Result<std::string> inflate_transaction_payload(const TransactionPayloadHeader& 
     return std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
   }
   if (header.compression_type != static_cast<std::uint64_t>(PayloadCompression::kZstd)) {
-    return corrupt("TRANSACTION_PAYLOAD compression type " + std::to_string(header.compression_type) +
-                   " is unknown");
+    return corrupt("TRANSACTION_PAYLOAD compression type " +
+                   std::to_string(header.compression_type) + " is unknown");
   }
   if (header.uncompressed_size > max_size) {
     return corrupt("TRANSACTION_PAYLOAD inflates to " + std::to_string(header.uncompressed_size) +

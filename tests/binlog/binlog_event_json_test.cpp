@@ -2,11 +2,11 @@
 // renders to serializable JSON, fields carry the decoded values, and a broken file ends
 // in an Error naming the file and offset after the events before it were emitted.
 
-#include <catch2/catch.hpp>
+#include "replication/mysql/binlog_event_json.h"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "replication/mysql/binlog_event_json.h"
 #include "tests/binlog/fixture_support.h"
 
 namespace tideway::test::binlog {
@@ -45,7 +45,8 @@ TEST_CASE("every fixture renders to JSON that serializes", "[binlog][json-output
 
 TEST_CASE("event JSON carries header, GTID and typed row values", "[binlog][json-output]") {
   Status status;
-  const auto out = decode_to_json("mysql/mysql-binlog-connector-java/mysql-bin.checksum-crc32", status);
+  const auto out =
+      decode_to_json("mysql/mysql-binlog-connector-java/mysql-bin.checksum-crc32", status);
   REQUIRE(status.ok());
   REQUIRE(out.size() == 303);
   CHECK(out[0]["type"] == "FORMAT_DESCRIPTION");
@@ -89,7 +90,8 @@ TEST_CASE("a broken file ends in an Error naming the file and offset", "[binlog]
   Status status;
   const auto out = decode_to_json("mysql/rust_mysql_common/corrupt-relay-bin.000624", status);
   REQUIRE_FALSE(status.ok());
-  CHECK_THAT(status.message(), Catch::Contains("corrupt-relay-bin.000624: offset 91204: QUERY event"));
+  CHECK_THAT(status.message(),
+             Catch::Contains("corrupt-relay-bin.000624: offset 91204: QUERY event"));
   REQUIRE_FALSE(out.empty());
   CHECK(out.back()["next_offset"] == 91204);
 

@@ -4,10 +4,9 @@
 // events, unknown and encrypted events). Those are built from real fixture events
 // where possible (a real MariaDB row event, recompressed), else from the wire layout.
 
-#include <catch2/catch.hpp>
-
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
 
@@ -50,14 +49,16 @@ EventDecoder decoder_after_fde(const std::string& fixture, DecoderOptions option
   const auto bytes = read_fixture_bytes(fixture);
   EventDecoder decoder(std::move(options));
   const auto& fde = file.events.front();
-  REQUIRE(decoder.decode(std::span(bytes).subspan(fde.offset, fde.header.event_size), fde.offset).ok());
+  REQUIRE(
+      decoder.decode(std::span(bytes).subspan(fde.offset, fde.header.event_size), fde.offset).ok());
   return decoder;
 }
 
 Bytes mariadb_compress(const std::string& data) {
   uLongf size = compressBound(data.size());
   Bytes z(size);
-  REQUIRE(compress(z.data(), &size, reinterpret_cast<const Bytef*>(data.data()), data.size()) == Z_OK);
+  REQUIRE(compress(z.data(), &size, reinterpret_cast<const Bytef*>(data.data()), data.size()) ==
+          Z_OK);
   z.resize(size);
   // 0x80 | 2: a 2-byte big-endian length follows, then the zlib stream.
   Bytes out(3 + z.size());
@@ -100,7 +101,8 @@ TEST_CASE("GTID transaction lengths end on the transaction's last event", "[binl
 }
 
 TEST_CASE("logical clocks count transactions in 5.7 files", "[binlog][events]") {
-  const DecodedFile file = decode_fixture("mysql/mysql-binlog-connector-java/mysql-bin.checksum-crc32");
+  const DecodedFile file =
+      decode_fixture("mysql/mysql-binlog-connector-java/mysql-bin.checksum-crc32");
   const auto gtids = events_of_type(file, "ANONYMOUS_GTID");
   REQUIRE(gtids.size() == 60);
   // Sequence numbers count the file's transactions from 1; each transaction's
@@ -117,7 +119,8 @@ TEST_CASE("logical clocks count transactions in 5.7 files", "[binlog][events]") 
   }
 }
 
-TEST_CASE("caller-supplied signedness and collations apply where the binlog is silent", "[binlog][events]") {
+TEST_CASE("caller-supplied signedness and collations apply where the binlog is silent",
+          "[binlog][events]") {
   const std::string sakila = "mysql/mysql-binlog-connector-java/mysql-bin.sakila.gz";
   // sakila.actor(actor_id SMALLINT UNSIGNED, first_name VARCHAR(45), ...), utf8 = 33.
   TableHints actor;
@@ -204,7 +207,8 @@ TEST_CASE("MariaDB compressed events decode like their plain originals", "[binlo
 }
 
 TEST_CASE("XA_PREPARE, HEARTBEAT_V2 and an uncompressed TRANSACTION_PAYLOAD", "[binlog][events]") {
-  EventDecoder decoder = decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
+  EventDecoder decoder =
+      decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
 
   Bytes xa = {0x00};
   put_le(xa, 1, 4);
@@ -250,15 +254,18 @@ TEST_CASE("XA_PREPARE, HEARTBEAT_V2 and an uncompressed TRANSACTION_PAYLOAD", "[
   lying.uncompressed_size = std::uint64_t{1} << 30;
   auto refused = inflate_transaction_payload(lying, compressed, std::size_t{1} << 30);
   REQUIRE_FALSE(refused.ok());
-  CHECK_THAT(refused.error().message, Catch::Contains("inflated to " + std::to_string(inner->size())));
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("inflated to " + std::to_string(inner->size())));
   lying.uncompressed_size = inner->size() - 1;
   CHECK_FALSE(inflate_transaction_payload(lying, compressed, std::size_t{1} << 30).ok());
 
   const std::size_t n = inner->size();
   REQUIRE(n < 251);  // one-byte packed integers below
-  Bytes none = {0x02, 0x03, 0xfc, 0xff, 0x00,  // compression type 255 = NONE
+  Bytes none = {0x02, 0x03, 0xfc,
+                0xff, 0x00,  // compression type 255 = NONE
                 0x03, 0x01, static_cast<std::uint8_t>(n),
-                0x01, 0x01, static_cast<std::uint8_t>(n), 0x00};
+                0x01, 0x01, static_cast<std::uint8_t>(n),
+                0x00};
   none.insert(none.end(), inner->begin(), inner->end());
   auto plain = decoder.decode(make_event(40, none, true), 0);
   REQUIRE(plain.ok());
@@ -278,7 +285,8 @@ TEST_CASE("XA_PREPARE, HEARTBEAT_V2 and an uncompressed TRANSACTION_PAYLOAD", "[
 }
 
 TEST_CASE("unknown event types are kept, with their ignorable flag", "[binlog][events]") {
-  EventDecoder decoder = decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
+  EventDecoder decoder =
+      decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
   for (const std::uint16_t flags : {std::uint16_t{0}, std::uint16_t{0x80}}) {
     auto ev = decoder.decode(make_event(99, {1, 2, 3}, true, flags), 500);
     REQUIRE(ev.ok());
@@ -298,7 +306,8 @@ TEST_CASE("a row event needs its TABLE_MAP; encrypted binlogs are refused", "[bi
   EventDecoder decoder = decoder_after_fde(fixture);
   auto orphan = decoder.decode(event_bytes(bytes, *rows_event), rows_event->offset);
   REQUIRE_FALSE(orphan.ok());
-  CHECK_THAT(orphan.error().message, Catch::Contains("table id 38") && Catch::Contains("WRITE_ROWS_V1"));
+  CHECK_THAT(orphan.error().message,
+             Catch::Contains("table id 38") && Catch::Contains("WRITE_ROWS_V1"));
 
   Bytes start = {0x01};
   put_le(start, 1, 4);
@@ -330,7 +339,8 @@ TEST_CASE("every QUERY status variable in the fixtures is understood", "[binlog]
 
 TEST_CASE("ROWS_QUERY and HEARTBEAT carry their text", "[binlog][events]") {
   using namespace replication::mysql;
-  EventDecoder decoder = decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
+  EventDecoder decoder =
+      decoder_after_fde("mysql/rust_mysql_common/transaction_compression.000001");
   const std::string sql = "INSERT INTO t VALUES (1)";
   Bytes rows_query = {static_cast<std::uint8_t>(sql.size())};
   rows_query.insert(rows_query.end(), sql.begin(), sql.end());

@@ -2,7 +2,6 @@
 // EXPECTED.md files and the go-mysql SELECT output), checked against our decode.
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -55,7 +54,8 @@ std::string section(const std::string& expected, const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("json-opaque.binlog: opaque JSON scalars render as MySQL prints them", "[binlog][expected]") {
+TEST_CASE("json-opaque.binlog: opaque JSON scalars render as MySQL prints them",
+          "[binlog][expected]") {
   const std::string text = section(read_fixture_text(kRust + "EXPECTED.md"), "json-opaque.binlog");
   const DecodedFile file = decode_fixture(kRust + "json-opaque.binlog");
   REQUIRE_FALSE(file.error.has_value());
@@ -115,7 +115,8 @@ TEST_CASE("mysql-enum-string-set.000001: CHAR, VARCHAR, ENUM, SET and TEXT", "[b
   REQUIRE_FALSE(file.error.has_value());
   std::string d100;
   for (int i = 0; i < 10; ++i) d100 += "0123456789";
-  const std::string notes = section(read_fixture_text(kRust + "EXPECTED.md"), "mysql-enum-string-set");
+  const std::string notes =
+      section(read_fixture_text(kRust + "EXPECTED.md"), "mysql-enum-string-set");
   std::smatch m;
   REQUIRE(std::regex_search(notes, m, std::regex("this 298-char string:\n`([0-9]+)`")));
   const std::string l = m[1];
@@ -177,7 +178,8 @@ TEST_CASE("mysql_type_bit.000001: BIT(3), TEXT, BIT(8)", "[binlog][expected]") {
   }
 }
 
-TEST_CASE("minimal_row_metadata.000001: partial image, collation and unsigned INT", "[binlog][expected]") {
+TEST_CASE("minimal_row_metadata.000001: partial image, collation and unsigned INT",
+          "[binlog][expected]") {
   const DecodedFile file = decode_fixture(kRust + "minimal_row_metadata.000001");
   REQUIRE_FALSE(file.error.has_value());
   const auto rows = all_rows_events(file);
@@ -204,7 +206,8 @@ TEST_CASE("time_issue.000001: negative TIME(0) beyond 24 hours", "[binlog][expec
   CHECK(v.to_string() == "-507:48:27");
 }
 
-TEST_CASE("transaction_compression.000001: the payload holds exactly four events", "[binlog][expected]") {
+TEST_CASE("transaction_compression.000001: the payload holds exactly four events",
+          "[binlog][expected]") {
   const DecodedFile file = decode_fixture(kRust + "transaction_compression.000001");
   REQUIRE_FALSE(file.error.has_value());
   const auto payloads = events_of_type(file, "TRANSACTION_PAYLOAD", false);
@@ -302,7 +305,8 @@ TEST_CASE("mariadb-bin.000001: MariaDB 10.5 full row metadata", "[binlog][expect
         "insert into outbox (topic, event_type, event) values ('foo', 'JSON', '{\"foo\":1}')");
 }
 
-TEST_CASE("binlog-invisible-columns.000001: every optional-metadata record decodes", "[binlog][expected]") {
+TEST_CASE("binlog-invisible-columns.000001: every optional-metadata record decodes",
+          "[binlog][expected]") {
   const DecodedFile file = decode_fixture(kRust + "binlog-invisible-columns.000001");
   REQUIRE_FALSE(file.error.has_value());
   const auto maps = events_of_type(file, "TABLE_MAP");
@@ -315,7 +319,8 @@ TEST_CASE("binlog-invisible-columns.000001: every optional-metadata record decod
   }
 }
 
-TEST_CASE("tcb-eval002c-bin.003320: every DECIMAL cell equals the SELECT output", "[binlog][expected]") {
+TEST_CASE("tcb-eval002c-bin.003320: every DECIMAL cell equals the SELECT output",
+          "[binlog][expected]") {
   const std::string dir = "mysql/go-mysql/";
   const DecodedFile file = decode_fixture(dir + "tcb-eval002c-bin.003320");
   REQUIRE_FALSE(file.error.has_value());
@@ -372,11 +377,14 @@ TEST_CASE("MariaDB 11.8 logs: metadata the upstream reader printed", "[binlog][e
     const auto lists = events_of_type(file, "MARIA_GTID_LIST");
     REQUIRE(lists.size() == 1);
     std::string previous;
-    for (const auto& g : lists[0]->get_if<MariaGtidListEvent>()->gtids) previous += (previous.empty() ? "" : ",") + g.text();
+    for (const auto& g : lists[0]->get_if<MariaGtidListEvent>()->gtids)
+      previous += (previous.empty() ? "" : ",") + g.text();
     CHECK((previous.empty() ? "<nil>" : previous) == (*it)[7]);
     const auto gtids = events_of_type(file, "MARIA_GTID");
-    CHECK((gtids.empty() ? "<nil>" : gtids.front()->get_if<MariaGtidEvent>()->gtid.text()) == (*it)[8]);
-    CHECK((gtids.empty() ? "<nil>" : gtids.back()->get_if<MariaGtidEvent>()->gtid.text()) == (*it)[9]);
+    CHECK((gtids.empty() ? "<nil>" : gtids.front()->get_if<MariaGtidEvent>()->gtid.text()) ==
+          (*it)[8]);
+    CHECK((gtids.empty() ? "<nil>" : gtids.back()->get_if<MariaGtidEvent>()->gtid.text()) ==
+          (*it)[9]);
     CHECK((file.events.back().type_name() == "ROTATE" ? "true" : "false") == (*it)[10]);
     CHECK((file.events.back().type_name() == "STOP" ? "true" : "false") == (*it)[11]);
     ++checked;

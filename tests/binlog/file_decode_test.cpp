@@ -3,7 +3,6 @@
 // catalogue), table column types and optional-metadata records, and log positions.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <regex>
 #include <set>
@@ -19,8 +18,8 @@ using namespace replication::mysql;
 
 struct BrokenFile {
   const char* file;
-  std::uint64_t offset;   // where decoding must stop
-  const char* reason;     // a part of the error message
+  std::uint64_t offset;  // where decoding must stop
+  const char* reason;    // a part of the error message
 };
 
 // Files that must end in an Error. The first four are broken on purpose upstream (see
@@ -29,8 +28,10 @@ struct BrokenFile {
 // post-header), so reading type 20 as a row event would decode garbage.
 const BrokenFile kBroken[] = {
     {"mysql/rust_mysql_common/binlog_truncated_event.000001", 4, "truncated event header"},
-    {"mysql/rust_mysql_common/binlog_truncated_prev_gtid_event.000001", 120, "truncated event header"},
-    {"mysql/rust_mysql_common/corrupt-relay-bin.000624", 91204, "QUERY event: QUERY status block of 16949 bytes"},
+    {"mysql/rust_mysql_common/binlog_truncated_prev_gtid_event.000001", 120,
+     "truncated event header"},
+    {"mysql/rust_mysql_common/corrupt-relay-bin.000624", 91204,
+     "QUERY event: QUERY status block of 16949 bytes"},
     {"mysql/rust_mysql_common/ver_5_1-wl2325_r.001", 428, "post-header for XID"},
     {"mysql/rust_mysql_common/ver_5_1-wl2325_s.001", 411, "PRE_GA_WRITE_ROWS"},
 };
@@ -68,21 +69,32 @@ std::string catalogue_type(const ColumnDef& c) {
     case ColumnType::kDateTime2:
     case ColumnType::kTimestamp2:
       return column_type_name(c.type) + "(fsp=" + std::to_string(c.fsp()) + ")";
-    case ColumnType::kBit: return "BIT(" + std::to_string(c.bit_width()) + ")";
+    case ColumnType::kBit:
+      return "BIT(" + std::to_string(c.bit_width()) + ")";
     case ColumnType::kString:
       if (c.column_type() == ColumnType::kEnum) return "ENUM(as STRING)";
       if (c.column_type() == ColumnType::kSet) return "SET(as STRING)";
       return "STRING";
-    default: return column_type_name(c.type);
+    default:
+      return column_type_name(c.type);
   }
 }
 
 const char* metadata_name(std::uint8_t type) {
-  static const char* const kNames[] = {"?", "SIGNEDNESS", "DEFAULT_CHARSET", "COLUMN_CHARSET",
-                                       "COLUMN_NAME", "SET_STR_VALUE", "ENUM_STR_VALUE",
-                                       "GEOMETRY_TYPE", "SIMPLE_PRIMARY_KEY", "PRIMARY_KEY_WITH_PREFIX",
-                                       "ENUM_AND_SET_DEFAULT_CHARSET", "ENUM_AND_SET_COLUMN_CHARSET",
-                                       "COLUMN_VISIBILITY", "VECTOR_DIMENSIONALITY"};
+  static const char* const kNames[] = {"?",
+                                       "SIGNEDNESS",
+                                       "DEFAULT_CHARSET",
+                                       "COLUMN_CHARSET",
+                                       "COLUMN_NAME",
+                                       "SET_STR_VALUE",
+                                       "ENUM_STR_VALUE",
+                                       "GEOMETRY_TYPE",
+                                       "SIMPLE_PRIMARY_KEY",
+                                       "PRIMARY_KEY_WITH_PREFIX",
+                                       "ENUM_AND_SET_DEFAULT_CHARSET",
+                                       "ENUM_AND_SET_COLUMN_CHARSET",
+                                       "COLUMN_VISIBILITY",
+                                       "VECTOR_DIMENSIONALITY"};
   return type < std::size(kNames) ? kNames[type] : "?";
 }
 
@@ -123,7 +135,8 @@ TEST_CASE("every fixture decodes completely, or stops where it is broken", "[bin
     if (const BrokenFile* b = broken(file)) {
       REQUIRE(decoded.error.has_value());
       CHECK(decoded.error->code == ErrorCode::kCorruption);
-      CHECK_THAT(decoded.error->message, Catch::Contains(file + ": offset " + std::to_string(b->offset) + ":"));
+      CHECK_THAT(decoded.error->message,
+                 Catch::Contains(file + ": offset " + std::to_string(b->offset) + ":"));
       CHECK_THAT(decoded.error->message, Catch::Contains(b->reason));
       // Everything before the broken event was delivered.
       const std::uint64_t end = decoded.events.empty() ? 4 : decoded.events.back().next_offset();
@@ -154,7 +167,8 @@ TEST_CASE("event counts equal mysql-binlog-connector-java's readAll counts", "[b
   CHECK(checked == 3);  // sakila 1462, checksum-none 191, checksum-crc32 303
 }
 
-TEST_CASE("events, row flags, tables and metadata match the SOURCES.md catalogue", "[binlog][files]") {
+TEST_CASE("events, row flags, tables and metadata match the SOURCES.md catalogue",
+          "[binlog][files]") {
   const auto rows = catalogue();
   REQUIRE(rows.size() >= 50);
   for (const auto& row : rows) {
@@ -172,7 +186,8 @@ TEST_CASE("events, row flags, tables and metadata match the SOURCES.md catalogue
     if (std::regex_search(row.cell, m, payload_re)) {
       std::map<std::string, int> inner;
       for (const auto* ev : events_of_type(decoded, "TRANSACTION_PAYLOAD", false)) {
-        for (const auto& [name, n] : count_types(ev->get_if<TransactionPayloadEvent>()->events)) inner[name] += n;
+        for (const auto& [name, n] : count_types(ev->get_if<TransactionPayloadEvent>()->events))
+          inner[name] += n;
       }
       CHECK(inner == parse_counts(m[1]));
     }
@@ -205,7 +220,8 @@ TEST_CASE("events, row flags, tables and metadata match the SOURCES.md catalogue
 
     // "table db.t: [LONG, NEWDECIMAL(10,2)]": some TABLE_MAP of that table has these types.
     static const std::regex table_re(R"(table ([^ :]+): \[([^\]]*)\])");
-    for (std::sregex_iterator it(row.cell.begin(), row.cell.end(), table_re), end; it != end; ++it) {
+    for (std::sregex_iterator it(row.cell.begin(), row.cell.end(), table_re), end; it != end;
+         ++it) {
       const std::string name = (*it)[1];
       const std::string want = (*it)[2];
       INFO("table " << name);
@@ -232,7 +248,8 @@ TEST_CASE("events, row flags, tables and metadata match the SOURCES.md catalogue
     }
     std::set<std::string> got_meta;
     for (const auto* ev : events_of_type(decoded, "TABLE_MAP")) {
-      for (const auto t : ev->get_if<TableMapEvent>()->optional_metadata_types) got_meta.insert(metadata_name(t));
+      for (const auto t : ev->get_if<TableMapEvent>()->optional_metadata_types)
+        got_meta.insert(metadata_name(t));
     }
     CHECK(got_meta == want_meta);
   }

@@ -49,7 +49,8 @@ std::vector<std::uint8_t> read_fixture_bytes(const std::string& relative) {
   const std::string path = fixture_path(relative);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read fixture " + path);
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
   if (relative.ends_with(".gz")) return gunzip(bytes, path);
   return bytes;
 }
@@ -96,8 +97,8 @@ DecodedFile decode_fixture(const std::string& relative, const DecoderOptions& op
   return decode_bytes(relative, read_fixture_bytes(relative), options);
 }
 
-std::vector<const BinlogEvent*> events_of_type(const DecodedFile& file, const std::string& type_name,
-                                               bool nested) {
+std::vector<const BinlogEvent*> events_of_type(const DecodedFile& file,
+                                               const std::string& type_name, bool nested) {
   std::vector<const BinlogEvent*> out;
   for (const auto& ev : file.events) {
     if (ev.type_name() == type_name) out.push_back(&ev);

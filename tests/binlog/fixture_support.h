@@ -2,12 +2,11 @@
 // Shared helpers of the binlog tests: where the fixtures are, reading (and gunzipping)
 // them, and decoding a whole file into events.
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "common/error.h"
 #include "replication/core/value.h"
@@ -42,8 +41,9 @@ DecodedFile decode_bytes(const std::string& name, std::vector<std::uint8_t> byte
 
 /// Events with a given type name, in order (descending into TRANSACTION_PAYLOADs when
 /// `nested` is true).
-std::vector<const replication::mysql::BinlogEvent*> events_of_type(
-    const DecodedFile& file, const std::string& type_name, bool nested = true);
+std::vector<const replication::mysql::BinlogEvent*> events_of_type(const DecodedFile& file,
+                                                                   const std::string& type_name,
+                                                                   bool nested = true);
 
 /// Bytes from a hex string ("cdcc8c3f").
 std::vector<std::uint8_t> from_hex(const std::string& hex);

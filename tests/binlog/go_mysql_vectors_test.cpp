@@ -3,7 +3,6 @@
 // 10.4/10.5 with the optional metadata upstream asserted.
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -22,7 +21,8 @@ using namespace replication;
 using namespace replication::mysql;
 
 const json& vectors() {
-  static const json doc = json::parse(read_fixture_text("mysql/go-mysql/row_event_test_vectors.json"));
+  static const json doc =
+      json::parse(read_fixture_text("mysql/go-mysql/row_event_test_vectors.json"));
   return doc;
 }
 
@@ -30,7 +30,8 @@ TableMapEvent parse_map(const json& test_case) {
   const auto bytes = from_hex(test_case["hex"]);
   ByteReader r(bytes.data(), bytes.size());
   const std::string flavor = test_case["flavor"];
-  auto map = parse_table_map(r, 8, flavor.find("mariadb") != std::string::npos ? Flavor::kMariadb : Flavor::kMysql);
+  auto map = parse_table_map(
+      r, 8, flavor.find("mariadb") != std::string::npos ? Flavor::kMariadb : Flavor::kMysql);
   if (!map.ok()) FAIL(map.error().message);
   return *map;
 }
@@ -109,7 +110,8 @@ TEST_CASE("TIME2 images with fsp 0-6 and negative values", "[binlog][vectors]") 
   }
 }
 
-TEST_CASE("integer images decoded as UNSIGNED (and as signed without the flag)", "[binlog][vectors]") {
+TEST_CASE("integer images decoded as UNSIGNED (and as signed without the flag)",
+          "[binlog][vectors]") {
   const std::map<std::string, ColumnType> types = {{"TINY", ColumnType::kTiny},
                                                    {"SHORT", ColumnType::kShort},
                                                    {"INT24", ColumnType::kInt24},
@@ -137,8 +139,9 @@ TEST_CASE("integer images decoded as UNSIGNED (and as signed without the flag)",
     const unsigned bits = static_cast<unsigned>(bytes.size() * 8);
     const std::int64_t signed_expected =
         bits == 64 ? static_cast<std::int64_t>(expected)
-                   : (expected >> (bits - 1)) != 0 ? static_cast<std::int64_t>(expected) - (std::int64_t{1} << bits)
-                                                   : static_cast<std::int64_t>(expected);
+        : (expected >> (bits - 1)) != 0
+            ? static_cast<std::int64_t>(expected) - (std::int64_t{1} << bits)
+            : static_cast<std::int64_t>(expected);
     CHECK(*as_signed == Value(IntValue{signed_expected}));
   }
 }
@@ -186,7 +189,8 @@ TEST_CASE("TABLE_MAP bodies: column names and ENUM/SET values", "[binlog][vector
 }
 
 TEST_CASE("TABLE_MAP bodies: primary key with prefixes", "[binlog][vectors]") {
-  for (const auto& test_case : vectors()["table_map_events"]["tests"]["opt_meta_primary_key"]["cases"]) {
+  for (const auto& test_case :
+       vectors()["table_map_events"]["tests"]["opt_meta_primary_key"]["cases"]) {
     INFO(test_case["flavor"]);
     const TableMapEvent map = parse_map(test_case);
     const json& want = test_case["expected"];
@@ -207,7 +211,8 @@ TEST_CASE("TABLE_MAP bodies: primary key with prefixes", "[binlog][vectors]") {
 }
 
 TEST_CASE("TABLE_MAP bodies: column visibility", "[binlog][vectors]") {
-  for (const auto& test_case : vectors()["table_map_events"]["tests"]["opt_meta_visibility"]["cases"]) {
+  for (const auto& test_case :
+       vectors()["table_map_events"]["tests"]["opt_meta_visibility"]["cases"]) {
     INFO(test_case["flavor"]);
     const TableMapEvent map = parse_map(test_case);
     const json& want = test_case["expected"]["visible"];

@@ -4,7 +4,6 @@
 // renderer on documents built from the binary format's definition.
 
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "replication/mysql/binlog_event.h"
@@ -58,7 +57,8 @@ TEST_CASE("json.binlog.000001: documents agree with MySQL's generated columns", 
     const auto* rows = ev.get_if<RowsEvent>();
     if (rows == nullptr) continue;
     for (const auto& change : rows->rows) {
-      for (const auto* image : {change.before ? &*change.before : nullptr, change.after ? &*change.after : nullptr}) {
+      for (const auto* image :
+           {change.before ? &*change.before : nullptr, change.after ? &*change.after : nullptr}) {
         if (image == nullptr || !image->columns[1]) continue;
         const Value& doc = *image->columns[1];
         if (const auto* j = doc.get_if<JsonValue>()) {
@@ -92,8 +92,8 @@ TEST_CASE("binary JSON scalars and containers render as MySQL prints them", "[bi
   CHECK(render({0x04, 0x00}) == "null");
   CHECK(render({0x04, 0x01}) == "true");
   CHECK(render({0x04, 0x02}) == "false");
-  CHECK(render({0x05, 0xff, 0xff}) == "-1");                   // int16
-  CHECK(render({0x06, 0xff, 0xff}) == "65535");                // uint16
+  CHECK(render({0x05, 0xff, 0xff}) == "-1");                       // int16
+  CHECK(render({0x06, 0xff, 0xff}) == "65535");                    // uint16
   CHECK(render({0x07, 0x00, 0x00, 0x00, 0x80}) == "-2147483648");  // int32
   CHECK(render({0x08, 0xff, 0xff, 0xff, 0xff}) == "4294967295");   // uint32
   CHECK(render({0x09, 0, 0, 0, 0, 0, 0, 0, 0x80}) == "-9223372036854775808");
@@ -102,13 +102,12 @@ TEST_CASE("binary JSON scalars and containers render as MySQL prints them", "[bi
   CHECK(render({0x0b, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f}) == "1.0");  // integral doubles keep ".0"
   CHECK(render({0x0c, 0x05, 'a', '"', '\\', '\n', 0x01}) == R"("a\"\\\n\u0001")");
   // Object {"a": 1, "bb": [true]}: count 2, size, key entries, value entries, keys, value.
-  CHECK(render({0x00, 0x02, 0x00, 0x1c, 0x00,
-                0x12, 0x00, 0x01, 0x00,  // key "a" at 18
-                0x13, 0x00, 0x02, 0x00,  // key "bb" at 19
-                0x05, 0x01, 0x00,        // int16 1, inlined
-                0x02, 0x15, 0x00,        // small array at 21
-                'a', 'b', 'b',
-                0x01, 0x00, 0x07, 0x00, 0x04, 0x01, 0x00}) == R"({"a": 1, "bb": [true]})");
+  CHECK(render({0x00, 0x02, 0x00, 0x1c, 0x00, 0x12, 0x00, 0x01, 0x00,  // key "a" at 18
+                0x13, 0x00, 0x02, 0x00,                                // key "bb" at 19
+                0x05, 0x01, 0x00,                                      // int16 1, inlined
+                0x02, 0x15, 0x00,                                      // small array at 21
+                'a',  'b',  'b',  0x01, 0x00, 0x07, 0x00, 0x04, 0x01, 0x00}) ==
+        R"({"a": 1, "bb": [true]})");
   // Large array [70000]: 4-byte count/size, int32 inlined in a large container.
   CHECK(render({0x03, 0x01, 0, 0, 0, 0x0d, 0, 0, 0, 0x07, 0x70, 0x11, 0x01, 0x00}) == "[70000]");
   CHECK(render({0x02, 0x00, 0x00, 0x04, 0x00}) == "[]");
@@ -127,11 +126,12 @@ TEST_CASE("doubles follow my_gcvt's choice of notation", "[binlog][json]") {
 }
 
 TEST_CASE("damaged binary JSON is an Error, not a guess", "[binlog][json]") {
-  CHECK(render({0x0c, 0x05, 'a'}).starts_with("ERROR"));            // string past the end
+  CHECK(render({0x0c, 0x05, 'a'}).starts_with("ERROR"));  // string past the end
   CHECK(render({0x02, 0x01, 0x00, 0x40, 0x00, 0x04, 0x01}).starts_with("ERROR"));  // size > data
-  CHECK(render({0x04, 0x07}).starts_with("ERROR"));                 // unknown literal
-  CHECK(render({0x0e, 0x00}).starts_with("ERROR"));                 // unknown type
-  CHECK(render({0x02, 0x01, 0x00, 0x07, 0x00, 0x0c, 0x01, 0x00}).starts_with("ERROR"));  // offset in header
+  CHECK(render({0x04, 0x07}).starts_with("ERROR"));  // unknown literal
+  CHECK(render({0x0e, 0x00}).starts_with("ERROR"));  // unknown type
+  CHECK(render({0x02, 0x01, 0x00, 0x07, 0x00, 0x0c, 0x01, 0x00})
+            .starts_with("ERROR"));  // offset in header
 }
 
 }  // namespace tideway::test::binlog

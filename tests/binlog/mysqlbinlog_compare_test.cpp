@@ -7,9 +7,8 @@
 // Rows are compared in file order; where mysqlbinlog stopped early (event types it
 // cannot read) its rows must be a prefix of ours.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -97,11 +96,16 @@ std::string quoted(const std::string& bytes) {
 
 int integer_bits(ColumnType t) {
   switch (t) {
-    case ColumnType::kTiny: return 8;
-    case ColumnType::kShort: return 16;
-    case ColumnType::kInt24: return 24;
-    case ColumnType::kLong: return 32;
-    default: return 64;
+    case ColumnType::kTiny:
+      return 8;
+    case ColumnType::kShort:
+      return 16;
+    case ColumnType::kInt24:
+      return 24;
+    case ColumnType::kLong:
+      return 32;
+    default:
+      return 64;
   }
 }
 
@@ -171,38 +175,63 @@ std::string as_mysqlbinlog(const Value& v, const ColumnDef& c) {
 
 std::string type_tag(const ColumnDef& c) {
   switch (c.column_type()) {
-    case ColumnType::kTiny: return "TINYINT";
-    case ColumnType::kShort: return "SHORTINT";
-    case ColumnType::kInt24: return "MEDIUMINT";
-    case ColumnType::kLong: return "INT";
-    case ColumnType::kLongLong: return "LONGINT";
+    case ColumnType::kTiny:
+      return "TINYINT";
+    case ColumnType::kShort:
+      return "SHORTINT";
+    case ColumnType::kInt24:
+      return "MEDIUMINT";
+    case ColumnType::kLong:
+      return "INT";
+    case ColumnType::kLongLong:
+      return "LONGINT";
     case ColumnType::kNewDecimal:
       return "DECIMAL(" + std::to_string(c.precision()) + "," + std::to_string(c.scale()) + ")";
-    case ColumnType::kFloat: return "FLOAT";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kBit: return "BIT(" + std::to_string(c.bit_width()) + ")";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
-    case ColumnType::kTimestamp2: return "TIMESTAMP(" + std::to_string(c.fsp()) + ")";
-    case ColumnType::kDateTime: return "DATETIME";
-    case ColumnType::kDateTime2: return "DATETIME(" + std::to_string(c.fsp()) + ")";
-    case ColumnType::kTime: return "TIME";
-    case ColumnType::kTime2: return "TIME(" + std::to_string(c.fsp()) + ")";
+    case ColumnType::kFloat:
+      return "FLOAT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kBit:
+      return "BIT(" + std::to_string(c.bit_width()) + ")";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
+    case ColumnType::kTimestamp2:
+      return "TIMESTAMP(" + std::to_string(c.fsp()) + ")";
+    case ColumnType::kDateTime:
+      return "DATETIME";
+    case ColumnType::kDateTime2:
+      return "DATETIME(" + std::to_string(c.fsp()) + ")";
+    case ColumnType::kTime:
+      return "TIME";
+    case ColumnType::kTime2:
+      return "TIME(" + std::to_string(c.fsp()) + ")";
     case ColumnType::kDate:
-    case ColumnType::kNewDate: return "DATE";
-    case ColumnType::kYear: return "YEAR";
-    case ColumnType::kEnum: return c.pack_length() == 1 ? "ENUM(1 byte)" : "ENUM(2 bytes)";
-    case ColumnType::kSet: return "SET(" + std::to_string(c.pack_length()) + " bytes)";
+    case ColumnType::kNewDate:
+      return "DATE";
+    case ColumnType::kYear:
+      return "YEAR";
+    case ColumnType::kEnum:
+      return c.pack_length() == 1 ? "ENUM(1 byte)" : "ENUM(2 bytes)";
+    case ColumnType::kSet:
+      return "SET(" + std::to_string(c.pack_length()) + " bytes)";
     case ColumnType::kBlob:
       switch (c.pack_length()) {
-        case 1: return "TINYBLOB/TINYTEXT";
-        case 2: return "BLOB/TEXT";
-        case 3: return "MEDIUMBLOB/MEDIUMTEXT";
-        default: return "LONGBLOB/LONGTEXT";
+        case 1:
+          return "TINYBLOB/TINYTEXT";
+        case 2:
+          return "BLOB/TEXT";
+        case 3:
+          return "MEDIUMBLOB/MEDIUMTEXT";
+        default:
+          return "LONGBLOB/LONGTEXT";
       }
     case ColumnType::kVarchar:
-    case ColumnType::kVarString: return "VARSTRING(" + std::to_string(c.max_length()) + ")";
-    case ColumnType::kString: return "STRING(" + std::to_string(c.max_length()) + ")";
-    default: return "?" + column_type_name(c.real_type);
+    case ColumnType::kVarString:
+      return "VARSTRING(" + std::to_string(c.max_length()) + ")";
+    case ColumnType::kString:
+      return "STRING(" + std::to_string(c.max_length()) + ")";
+    default:
+      return "?" + column_type_name(c.real_type);
   }
 }
 
@@ -307,9 +336,8 @@ TEST_CASE("every row matches mysqlbinlog's decode of the same file", "[binlog][m
           const Value& value = *image.columns[idx];
           const ColumnDef& def = got.table->columns[idx];
           CHECK(as_mysqlbinlog(value, def) == col.value);
-          CHECK(type_tag(def) + " meta=" + std::to_string(def.metadata) +
-                    " nullable=" + (def.nullable ? "1" : "0") +
-                    " is_null=" + (value.is_null() ? "1" : "0") ==
+          CHECK(type_tag(def) + " meta=" + std::to_string(def.metadata) + " nullable=" +
+                    (def.nullable ? "1" : "0") + " is_null=" + (value.is_null() ? "1" : "0") ==
                 col.comment);
           ++compared_columns;
         }

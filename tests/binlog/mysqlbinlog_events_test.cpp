@@ -6,7 +6,6 @@
 // checkpoints, rotations, table maps and row-event table ids and flags).
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -82,8 +81,10 @@ std::string mysqlbinlog_time(std::uint32_t timestamp) {
 std::optional<std::string> describe(const BinlogEvent& ev) {
   if (const auto* q = ev.get_if<QueryEvent>()) {
     const bool load = ev.header.type() == EventType::kExecuteLoadQuery;
-    return std::string(load ? "Execute_load_query" : "Query") + "\tthread_id=" + std::to_string(q->thread_id) + "\texec_time=" +
-           std::to_string(q->exec_time) + "\terror_code=" + std::to_string(q->error_code) +
+    return std::string(load ? "Execute_load_query" : "Query") +
+           "\tthread_id=" + std::to_string(q->thread_id) +
+           "\texec_time=" + std::to_string(q->exec_time) +
+           "\terror_code=" + std::to_string(q->error_code) +
            "\txid=" + std::to_string(q->status.mariadb_xid.value_or(0));
   }
   if (const auto* x = ev.get_if<XidEvent>()) return "Xid = " + std::to_string(x->xid);
@@ -104,34 +105,44 @@ std::optional<std::string> describe(const BinlogEvent& ev) {
     for (std::size_t i = 0; i < l->gtids.size(); ++i) s += (i ? ",\n# " : "") + l->gtids[i].text();
     return s + "]";
   }
-  if (const auto* c = ev.get_if<MariaBinlogCheckpointEvent>()) return "Binlog checkpoint " + c->file;
+  if (const auto* c = ev.get_if<MariaBinlogCheckpointEvent>())
+    return "Binlog checkpoint " + c->file;
   if (ev.get_if<MariaAnnotateRowsEvent>()) return "Annotate_rows:";
   if (const auto* t = ev.get_if<TableMapEvent>()) {
-    return "Table_map: `" + t->schema + "`.`" + t->table + "` mapped to number " + std::to_string(t->table_id);
+    return "Table_map: `" + t->schema + "`.`" + t->table + "` mapped to number " +
+           std::to_string(t->table_id);
   }
   if (const auto* r = ev.get_if<RowsEvent>()) {
-    const char* kind = r->kind == RowsKind::kWrite ? "Write_rows" : r->kind == RowsKind::kUpdate ? "Update_rows" : "Delete_rows";
+    const char* kind = r->kind == RowsKind::kWrite    ? "Write_rows"
+                       : r->kind == RowsKind::kUpdate ? "Update_rows"
+                                                      : "Delete_rows";
     return std::string(kind) + ": table id " + std::to_string(r->table_id) +
            (r->statement_end() ? " flags: STMT_END_F" : "");
   }
-  if (ev.get_if<GtidEvent>() || ev.get_if<PreviousGtidsEvent>()) return "Ignorable";  // MySQL-only to MariaDB
+  if (ev.get_if<GtidEvent>() || ev.get_if<PreviousGtidsEvent>())
+    return "Ignorable";  // MySQL-only to MariaDB
   return std::nullopt;
 }
 
 // The SET line mysqlbinlog prints after INTVAR, RAND and integer USER_VAR events.
 std::optional<std::string> set_line(const BinlogEvent& ev) {
   if (const auto* i = ev.get_if<IntvarEvent>()) {
-    return std::string(i->kind == 1 ? "SET LAST_INSERT_ID=" : "SET INSERT_ID=") + std::to_string(i->value) + "/*!*/;";
+    return std::string(i->kind == 1 ? "SET LAST_INSERT_ID=" : "SET INSERT_ID=") +
+           std::to_string(i->value) + "/*!*/;";
   }
   if (const auto* r = ev.get_if<RandEvent>()) {
-    return "SET @@RAND_SEED1=" + std::to_string(r->seed1) + ", @@RAND_SEED2=" + std::to_string(r->seed2) + "/*!*/;";
+    return "SET @@RAND_SEED1=" + std::to_string(r->seed1) +
+           ", @@RAND_SEED2=" + std::to_string(r->seed2) + "/*!*/;";
   }
-  if (const auto* u = ev.get_if<UserVarEvent>(); u && !u->is_null && u->value_type == 2 && u->value.size() == 8) {
+  if (const auto* u = ev.get_if<UserVarEvent>();
+      u && !u->is_null && u->value_type == 2 && u->value.size() == 8) {
     std::int64_t v = 0;
-    for (int b = 7; b >= 0; --b) v = (v << 8) | static_cast<unsigned char>(u->value[static_cast<std::size_t>(b)]);
+    for (int b = 7; b >= 0; --b)
+      v = (v << 8) | static_cast<unsigned char>(u->value[static_cast<std::size_t>(b)]);
     return "SET @`" + u->name + "`:=" + std::to_string(v) + "/*!*/;";
   }
-  if (const auto* a = ev.get_if<MariaAnnotateRowsEvent>()) return "#Q> " + a->query.substr(0, a->query.find('\n'));
+  if (const auto* a = ev.get_if<MariaAnnotateRowsEvent>())
+    return "#Q> " + a->query.substr(0, a->query.find('\n'));
   return std::nullopt;
 }
 
@@ -173,7 +184,8 @@ TEST_CASE("every event header and summary matches mysqlbinlog", "[binlog][mysqlb
         CHECK(want.what == *text);
         ++described;
       } else if (const auto* fde = ev.get_if<FormatDescriptionEvent>()) {
-        CHECK_THAT(want.what, Catch::StartsWith("Start: binlog v 4, server v " + fde->server_version + " created"));
+        CHECK_THAT(want.what, Catch::StartsWith("Start: binlog v 4, server v " +
+                                                fde->server_version + " created"));
       }
       if (const auto line = set_line(ev)) CHECK(want.next == *line);
     }

@@ -5,7 +5,6 @@
 // -fsanitize=address,undefined to catch what a plain run cannot see.
 
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "replication/mysql/checksum.h"
@@ -59,17 +58,20 @@ std::vector<Event> split(const std::vector<std::uint8_t>& file) {
 void reseal(std::vector<std::uint8_t>& ev, bool has_crc) {
   if (ev.size() < 19) return;
   const auto size = static_cast<std::uint32_t>(ev.size());
-  for (int i = 0; i < 4; ++i) ev[9 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(size >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    ev[9 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(size >> (8 * i));
   if (!has_crc || ev.size() < 23) return;
   std::vector<std::uint8_t> body(ev.begin(), ev.end() - 4);
   if (body[4] == 15) body[17] &= 0xfe;  // FORMAT_DESCRIPTION: CRC with the in-use flag clear
   const std::uint32_t crc = crc32(body);
-  for (int i = 0; i < 4; ++i) ev[ev.size() - 4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    ev[ev.size() - 4 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (8 * i));
 }
 
 // Decoding must end in a value or an Error with a message; anything else fails here
 // (a crash or hang fails the whole run).
-void decode_damaged(const EventDecoder& before, const std::vector<std::uint8_t>& ev, std::uint64_t offset) {
+void decode_damaged(const EventDecoder& before, const std::vector<std::uint8_t>& ev,
+                    std::uint64_t offset) {
   EventDecoder decoder = before;
   auto result = decoder.decode(ev, offset);
   if (!result.ok()) CHECK_FALSE(result.error().message.empty());
@@ -108,7 +110,8 @@ TEST_CASE("every truncation and random byte flips of real events", "[binlog][rob
         std::vector<std::uint8_t> flipped = ev.bytes;
         std::uniform_int_distribution<std::size_t> pos(19, flipped.size() - 1 - crc_size);
         const int flips = 1 + round % 4;
-        for (int f = 0; f < flips; ++f) flipped[pos(rng)] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
+        for (int f = 0; f < flips; ++f)
+          flipped[pos(rng)] ^= static_cast<std::uint8_t>(1U << (rng() % 8));
         reseal(flipped, has_crc);
         decode_damaged(decoder, flipped, ev.offset);
         ++decoded;
@@ -173,7 +176,8 @@ TEST_CASE("random JSON documents and diffs never crash the renderer", "[binlog][
   }
 }
 
-TEST_CASE("aliased JSON offsets cannot expand a small document without bound", "[binlog][robustness]") {
+TEST_CASE("aliased JSON offsets cannot expand a small document without bound",
+          "[binlog][robustness]") {
   // 40 nested small arrays; both entries of each point at the same next array, so the
   // text would hold 2^40 leaves. Each level: 2-byte count, 2-byte size, two 3-byte
   // entries (type + 2-byte offset), then the next level at offset 10.
@@ -182,7 +186,8 @@ TEST_CASE("aliased JSON offsets cannot expand a small document without bound", "
   for (int level = 0; level < kLevels; ++level) {
     const int size = (kLevels - level) * 10;
     const bool last = level == kLevels - 1;
-    doc.insert(doc.end(), {0x02, 0x00, static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8)});
+    doc.insert(doc.end(),
+               {0x02, 0x00, static_cast<std::uint8_t>(size), static_cast<std::uint8_t>(size >> 8)});
     for (int entry = 0; entry < 2; ++entry) {
       if (last) {
         doc.insert(doc.end(), {0x04, 0x01, 0x00});  // inlined literal true

@@ -1,9 +1,9 @@
 // The canonical text of each Value kind (replication/core/value.h): the contract the
 // JSON output and every value comparison rely on.
 
-#include <catch2/catch.hpp>
-
 #include "replication/core/value.h"
+
+#include <catch2/catch.hpp>
 
 namespace tideway::test::binlog {
 namespace {
@@ -30,7 +30,8 @@ TEST_CASE("Value::to_string gives each kind's canonical text", "[binlog][value]"
   CHECK(Value(TimeValue{false, 1, 2, 3, 120000, 2}).to_string() == "01:02:03.12");
   CHECK(Value(TimeValue{false, 1, 2, 3, 123456, 6}).to_string() == "01:02:03.123456");
   CHECK(Value(DateTimeValue{0, 0, 0, 0, 0, 0, 0, 0}).to_string() == "0000-00-00 00:00:00");
-  CHECK(Value(DateTimeValue{2018, 10, 30, 18, 2, 9, 500000, 1}).to_string() == "2018-10-30 18:02:09.5");
+  CHECK(Value(DateTimeValue{2018, 10, 30, 18, 2, 9, 500000, 1}).to_string() ==
+        "2018-10-30 18:02:09.5");
   CHECK(Value(TimestampValue{1525422719, 0, 0}).to_string() == "2018-05-04T08:31:59Z");
   CHECK(Value(TimestampValue{0, 0, 0}).to_string() == "1970-01-01T00:00:00Z");
   CHECK(Value(TimestampValue{-1, 250000, 3}).to_string() == "1969-12-31T23:59:59.250Z");
