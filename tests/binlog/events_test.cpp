@@ -356,3 +356,34 @@ TEST_CASE("ROWS_QUERY and HEARTBEAT carry their text", "[binlog][events]") {
 }
 
 }  // namespace tideway::test::binlog
+
+namespace tideway::test::binlog {
+
+TEST_CASE("INCIDENT keeps an incident number it does not know", "[binlog][events]") {
+  // bug40482-bin.000001 holds an INCIDENT with number 66 (MariaDB's mysqlbinlog refuses
+  // the event for that); the consumer must see it and stop, so we decode it as found.
+  const DecodedFile file = decode_fixture("mysql/rust_mysql_common/bug40482-bin.000001");
+  REQUIRE_FALSE(file.error.has_value());
+  const auto incidents = events_of_type(file, "INCIDENT");
+  REQUIRE(incidents.size() == 1);
+  CHECK(incidents[0]->offset == 106);
+  CHECK(incidents[0]->get_if<replication::mysql::IncidentEvent>()->incident == 66);
+  CHECK(incidents[0]->get_if<replication::mysql::IncidentEvent>()->message.empty());
+}
+
+TEST_CASE("offsets past 4 GiB do not wrap like log_pos does", "[binlog][events]") {
+  using namespace replication::mysql;
+  const std::string fixture = "mysql/rust_mysql_common/transaction_compression.000001";
+  const auto bytes = read_fixture_bytes(fixture);
+  const DecodedFile file = decode_fixture(fixture);
+  EventDecoder decoder = decoder_after_fde(fixture);
+  const auto& xid_source = file.events.back();  // the ROTATE at the end
+  const std::uint64_t far = (std::uint64_t{1} << 32) + 1000;
+  auto ev = decoder.decode(event_bytes(bytes, xid_source), far);
+  REQUIRE(ev.ok());
+  CHECK(ev->offset == far);
+  CHECK(ev->next_offset() == far + xid_source.header.event_size);
+  CHECK(ev->header.log_pos == xid_source.header.log_pos);  // the 32-bit field, as written
+}
+
+}  // namespace tideway::test::binlog
