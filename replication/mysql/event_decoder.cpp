@@ -117,6 +117,13 @@ Result<EventBody> EventDecoder::decode_body(const EventHeader& header, ByteReade
                                             bool inside_payload) {
   const std::uint8_t code = header.type_code;
   const std::size_t phl = post_header_length(code);
+  if (format_.pre_ga_event_numbering() && code >= 16 && code <= 22) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "type " + std::to_string(code) + " has another meaning in binlogs of " +
+                          format_.server_version +
+                          " (a pre-GA MySQL 5.1/5.2 development build with its own event "
+                          "numbering and row format), which are not supported");
+  }
   switch (header.type()) {
     case EventType::kFormatDescription: {
       if (inside_payload) return corrupt("FORMAT_DESCRIPTION inside a TRANSACTION_PAYLOAD");

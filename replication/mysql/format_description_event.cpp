@@ -46,6 +46,21 @@ Flavor FormatDescriptionEvent::flavor() const {
   return server_version.find("MariaDB") != std::string::npos ? Flavor::kMariadb : Flavor::kMysql;
 }
 
+bool FormatDescriptionEvent::pre_ga_event_numbering() const {
+  // 5.1.[1-5]-a_drop5*, 5.1.4-a_drop6*, 5.2.[0-2]-a_drop6*, with the 22-type table.
+  const std::string_view v = server_version;
+  if (v.size() < 13 || v[0] != '5' || v[1] != '.' || v[3] != '.' || v.substr(5, 7) != "-a_drop") {
+    return false;
+  }
+  const char minor = v[2];
+  const char patch = v[4];
+  const char drop = v[12];
+  const bool match = (minor == '1' && patch >= '1' && patch <= '5' && drop == '5') ||
+                     (minor == '1' && patch == '4' && drop == '6') ||
+                     (minor == '2' && patch >= '0' && patch <= '2' && drop == '6');
+  return match && post_header_lengths.size() == 22;
+}
+
 std::optional<std::uint8_t> FormatDescriptionEvent::post_header_length(
     std::uint8_t type_code) const {
   if (type_code == 0 || type_code > post_header_lengths.size()) return std::nullopt;

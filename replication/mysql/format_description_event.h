@@ -46,6 +46,10 @@ struct FormatDescriptionEvent {
   Flavor flavor() const;
   /// Whether events written under this description end in a 4-byte CRC32.
   bool events_have_crc32() const { return checksum == ChecksumAlgorithm::kCrc32; }
+  /// MySQL 5.1/5.2 development trees ("5.1.2-a_drop5p..", "5.2.2-a_drop6p13") numbered
+  /// types 16-22 differently (16 = TABLE_MAP ... 20 = XID) and wrote an older row
+  /// format; MySQL recognises them by this version pattern.
+  bool pre_ga_event_numbering() const;
   /// Post-header length the server declared for `type_code`, or nullopt when its table
   /// is too short to say (then the event type is newer than the server's table).
   std::optional<std::uint8_t> post_header_length(std::uint8_t type_code) const;
