@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -20,6 +21,10 @@
 #include "daemon/exit_codes.h"
 #include "daemon/service_routes.h"
 #include "daemon/systemd_notifier.h"
+#include "daemon/journal.h"
+#include "daemon/task_manager.h"
+#include "daemon/task_metrics.h"
+#include "daemon/task_routes.h"
 #include "storage/state_store.h"
 
 namespace tideway::daemon {
@@ -48,6 +53,7 @@ struct Daemon::Impl {
   explicit Impl(DaemonConfig c) : config(std::move(c)), auth(config.token), router(auth) {}
 
   int run();
+  void load_predefined_tasks();
   void reload();
   bool io_responsive();
   void shutdown();
@@ -59,6 +65,9 @@ struct Daemon::Impl {
   api::BearerAuth auth;
   api::Router router;
   std::unique_ptr<storage::StateStore> store;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<TaskManager> tasks;
+  std::unique_ptr<TaskMetrics> task_metrics;
   boost::asio::io_context io;
   std::unique_ptr<api::HttpServer> server;
   std::vector<std::thread> io_threads;
@@ -82,7 +91,12 @@ int Daemon::Impl::run() {
   store = std::move(opened).value();
   state.store_open = true;
 
+  journal = std::make_unique<Journal>(*store);
+  tasks = std::make_unique<TaskManager>(*store, *journal);
+  task_metrics = std::make_unique<TaskMetrics>(*tasks);
+  metrics.add_collectable(task_metrics.get());
   add_service_routes(router, state, metrics, config.metrics_auth);
+  add_task_routes(router, *tasks, *journal);
   server = std::make_unique<api::HttpServer>(
       io, router, config.http_limits,
       [this](std::string_view route, std::string_view method, unsigned status, double secs) {
@@ -93,6 +107,11 @@ int Daemon::Impl::run() {
                {{"config", config.config_file}, {"key", "listen"}, {"error", s.message()}});
     return kExitUsage;
   }
+  if (Status s = tasks->restore(); !s.ok()) {
+    kLog.error("cannot restore tasks", {{"error", s.message()}});
+    return kExitStateStore;
+  }
+  load_predefined_tasks();
   server->start();
   // Keeps io.run() from returning while the acceptor is briefly idle.
   auto work = boost::asio::make_work_guard(io);
@@ -138,6 +157,24 @@ int Daemon::Impl::run() {
   return kExitOk;
 }
 
+void Daemon::Impl::load_predefined_tasks() {
+  for (const auto& file : config.task_files) {
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto created = tasks->create(text, file);
+    if (!created.ok()) {
+      if (created.error().code == ErrorCode::kAlreadyExists) continue;  // from an earlier start
+      kLog.error("predefined task not created", {{"file", file},
+                                                 {"error", created.error().message}});
+      continue;
+    }
+    auto started = tasks->act(created->id, "start");
+    kLog.info("predefined task created and started",
+              {{"file", file}, {"task", created->id},
+               {"state", started.ok() ? started->state : started.error().message}});
+  }
+}
+
 bool Daemon::Impl::io_responsive() {
   auto done = std::make_shared<std::promise<void>>();
   auto ran = done->get_future();
@@ -171,8 +208,10 @@ void Daemon::Impl::shutdown() {
   state.stopping = true;
   metrics.set_ready(false);
   server->stop();
-  // Running tasks reach their next checkpoint here once the task manager exists; for now
-  // only HTTP connections need to drain.
+  // Running tasks stop at their next consistent point (a rolled-back chunk, or a target
+  // commit with its checkpoint); their stored intent stays "running" so a restart
+  // resumes them.
+  tasks->shutdown();
   while (server->open_sessions() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -184,6 +223,9 @@ void Daemon::Impl::shutdown() {
   io.stop();
   for (auto& t : io_threads) t.join();
   server.reset();
+  task_metrics.reset();
+  tasks.reset();
+  journal.reset();
   if (Status s = store->close(); !s.ok()) {
     kLog.error("state store close failed", {{"error", s.message()}});
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/secret.h"
+#include "daemon/task_spec_parser.h"
 #include "daemon/yaml_reader.h"
 
 namespace tideway::daemon {
@@ -90,6 +91,9 @@ DaemonConfig parse(const std::string& file) {
       if (::access(t.c_str(), R_OK) != 0) {
         root.fail("tasks", fmt::format("task file {} is not readable; expected a path to a task "
                                        "spec (YAML)", t));
+      }
+      if (auto spec = load_task_spec(t); !spec.ok()) {
+        root.fail("tasks", "task file is not valid: " + spec.error().message);
       }
     }
     config.task_files = *tasks;

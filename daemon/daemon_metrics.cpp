@@ -55,6 +55,10 @@ std::string DaemonMetrics::render() const {
   auto families = registry_->Collect();
   auto process = process_.Collect();
   families.insert(families.end(), process.begin(), process.end());
+  for (const auto* c : extra_) {
+    auto more = c->Collect();
+    families.insert(families.end(), more.begin(), more.end());
+  }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -28,12 +29,16 @@ class DaemonMetrics {
   void set_ready(bool ready) { ready_.Set(ready ? 1 : 0); }
   void count_reload(bool ok);
 
+  /// Adds series computed at scrape time (the collectable must outlive this object).
+  void add_collectable(const prometheus::Collectable* c) { extra_.push_back(c); }
+
   /// Text exposition format (version 0.0.4) of every registered series.
   std::string render() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   ProcessMetrics process_;
+  std::vector<const prometheus::Collectable*> extra_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& request_seconds_;
   prometheus::Family<prometheus::Counter>& reloads_;

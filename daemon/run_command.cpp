@@ -221,9 +221,10 @@ int cmd_status(const std::vector<std::string>& args) {
     return store.error().code == ErrorCode::kNotFound ? kExitUsage : kExitStateStore;
   }
   std::vector<std::string> task_ids;
-  Status scan = (*store)->scan_prefix(storage::Family::kTasks, "",
+  const std::string& prefix = replication::kTaskStatePrefix;
+  Status scan = (*store)->scan_prefix(storage::Family::kTasks, prefix,
                                       [&](std::string_view key, std::string_view) {
-                                        task_ids.emplace_back(key);
+                                        task_ids.emplace_back(key.substr(prefix.size()));
                                         return true;
                                       });
   if (!scan.ok()) {

@@ -42,7 +42,7 @@ std::string chunk_key(const std::string& task, const std::string& table, int chu
 const char* task_phase_name(TaskPhase phase) { return kPhaseNames[static_cast<int>(phase)]; }
 
 Result<std::optional<TaskState>> LoadStateStore::load_task() const {
-  auto raw = store_.get(Family::kTasks, task_);
+  auto raw = store_.get(Family::kTasks, kTaskStatePrefix + task_);
   if (!raw.ok()) return std::move(raw).error();
   if (!raw->has_value()) return std::optional<TaskState>();
   auto parsed = parse_json(task_, **raw, [](const json& j) {
@@ -66,7 +66,7 @@ Status LoadStateStore::save_task(const TaskState& s) {
             {"schema_before_load", s.schema_before_load},
             {"schema_after_load", s.schema_after_load},
             {"last_error", s.last_error}};
-  return store_.put(Family::kTasks, task_, j.dump());
+  return store_.put(Family::kTasks, kTaskStatePrefix + task_, j.dump());
 }
 
 Result<std::optional<TablePlan>> LoadStateStore::load_plan(const std::string& table) const {

@@ -1,6 +1,6 @@
 #pragma once
 // Durable state of a task's snapshot and full load, in the state store:
-//   tasks       <task>                         TaskState (phase, slot, start position)
+//   tasks       state/<task>                   TaskState (phase, slot, start position)
 //   progress    <task>/plan/<schema.table>     TablePlan (chunking method, chunks)
 //   progress    <task>/done/<schema.table>/<n> ChunkDone (rows, bytes, snapshot)
 // Records are JSON so `tideway status` and operators can read them. Writes are synced:
@@ -16,6 +16,10 @@
 #include "storage/state_store.h"
 
 namespace tideway::replication {
+
+/// Key prefix of TaskState records in the tasks family (the daemon keeps task specs and
+/// control state beside them under other prefixes).
+inline const std::string kTaskStatePrefix = "state/";
 
 enum class TaskPhase { kCreated, kLoading, kLoaded, kStreaming, kStopped, kFailed };
 const char* task_phase_name(TaskPhase phase);

@@ -421,3 +421,21 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
 }
 
 }  // namespace tideway::replication::postgres
+
+namespace tideway::replication::postgres {
+
+Status finish_after_stream(const TaskSpec& spec) {
+  auto source = PgConnection::connect(spec.source, {false, "tideway-cutover", 10});
+  if (!source.ok()) return std::move(source).error();
+  auto target = PgConnection::connect(spec.target, {false, "tideway-cutover", 10});
+  if (!target.ok()) return std::move(target).error();
+  auto tables = list_tables(**source, spec.tables);
+  if (!tables.ok()) return std::move(tables).error();
+  if (Status s = sync_sequences(**source, **target, *tables); !s.ok()) return s;
+  if (!spec.schema.create) return {};
+  auto plan = plan_schema(**source, *tables);
+  if (!plan.ok()) return std::move(plan).error();
+  return run_schema_step(**target, spec.id, "at_cutover", plan->at_cutover);
+}
+
+}  // namespace tideway::replication::postgres

@@ -36,4 +36,8 @@ struct FullLoadResult {
 Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& store,
                                      LoadProgress& progress, const std::atomic<bool>& stop);
 
+/// After the last change is applied (cutover): sequences set to the source's values,
+/// and the foreign keys and triggers held back during the stream created. Idempotent.
+Status finish_after_stream(const TaskSpec& spec);
+
 }  // namespace tideway::replication::postgres

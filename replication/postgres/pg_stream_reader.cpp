@@ -34,7 +34,7 @@ Result<std::unique_ptr<PgStreamReader>> PgStreamReader::start(const Endpoint& so
   auto conn = PgConnection::connect(source, options);
   if (!conn.ok()) return std::move(conn).error();
   const std::string sql =
-      fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names {})",
+      fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names {}, messages 'true')",
                   (*conn)->quote_ident(slot), start.to_string(),
                   (*conn)->quote_literal((*conn)->quote_ident(publication)));
   PgResult result(PQexec((*conn)->raw(), sql.c_str()));

@@ -1,0 +1,106 @@
+#include "daemon/journal.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace tideway::daemon {
+namespace {
+
+std::string key(const std::string& task, std::uint64_t seq) {
+  return fmt::format("{}/{:016d}", task, seq);
+}
+
+std::string now_iso() {
+  const auto now = std::chrono::system_clock::now();
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms.count()));
+}
+
+}  // namespace
+
+std::uint64_t Journal::next_sequence(const std::string& task) {
+  auto it = last_.find(task);
+  if (it == last_.end()) {
+    std::uint64_t last = 0;
+    (void)store_
+        .scan_prefix(storage::Family::kJournal, task + "/",
+                     [&](std::string_view k, std::string_view) {
+                       last = std::strtoull(std::string(k.substr(task.size() + 1)).c_str(),
+                                            nullptr, 10);
+                       return true;
+                     })
+        .ok();
+    it = last_.emplace(task, last).first;
+  }
+  return ++it->second;
+}
+
+void Journal::record(const std::string& task, log::Level level, const std::string& step,
+                     const std::string& message,
+                     std::vector<std::pair<std::string, std::string>> context) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t seq = next_sequence(task);
+  nlohmann::json entry = {{"seq", seq},
+                          {"time", now_iso()},
+                          {"level", log::level_name(level)},
+                          {"step", step},
+                          {"message", message}};
+  nlohmann::json ctx = nlohmann::json::object();
+  for (const auto& [k, v] : context) ctx[k] = v;
+  if (!ctx.empty()) entry["context"] = ctx;
+  // Journal entries are history, not state: a lost last entry on power failure is
+  // acceptable, a synced write per entry on the hot path is not.
+  Status s = store_.put(storage::Family::kJournal, key(task, seq),
+                        entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        storage::Durability::kBuffered);
+  log::write(level, "task", message,
+             {{"task", task}, {"step", step}, {"journal_seq", seq},
+              {"context", ctx.empty() ? std::string() : ctx.dump()}});
+  if (!s.ok()) {
+    log::write(log::Level::kError, "task", "journal write failed",
+               {{"task", task}, {"error", s.message()}});
+  }
+}
+
+Result<std::vector<nlohmann::json>> Journal::page(const std::string& task, std::uint64_t after,
+                                                  std::size_t limit) const {
+  std::vector<nlohmann::json> out;
+  Status s = store_.scan_prefix(
+      storage::Family::kJournal, task + "/", [&](std::string_view, std::string_view value) {
+        auto j = nlohmann::json::parse(value, nullptr, false);
+        if (j.is_discarded()) return true;
+        if (j.value("seq", std::uint64_t{0}) <= after) return true;
+        out.push_back(std::move(j));
+        return out.size() < limit;
+      });
+  if (!s.ok()) return std::move(s).error();
+  return out;
+}
+
+Result<std::vector<nlohmann::json>> Journal::all(const std::string& task) const {
+  return page(task, 0, SIZE_MAX);
+}
+
+Status Journal::erase(const std::string& task) {
+  std::vector<std::string> keys;
+  Status s = store_.scan_prefix(storage::Family::kJournal, task + "/",
+                                [&](std::string_view k, std::string_view) {
+                                  keys.emplace_back(k);
+                                  return true;
+                                });
+  if (!s.ok()) return s;
+  storage::WriteSet w;
+  for (const auto& k : keys) w.remove(storage::Family::kJournal, k);
+  std::lock_guard lock(mutex_);
+  last_.erase(task);
+  return store_.write(w);
+}
+
+}  // namespace tideway::daemon

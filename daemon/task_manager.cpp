@@ -1,0 +1,366 @@
+#include "daemon/task_manager.h"
+#include "daemon/task_manager_task.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "daemon/task_spec_json.h"
+#include "daemon/task_spec_parser.h"
+#include "replication/core/load_state.h"
+#include "replication/core/lsn.h"
+#include "replication/postgres/pg_connection.h"
+#include "replication/postgres/pg_cutover.h"
+#include "replication/postgres/pg_validation.h"
+
+namespace tideway::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using replication::Lsn;
+
+const std::string kSpecPrefix = "spec/";
+const std::string kControlPrefix = "control/";
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+}  // namespace
+
+
+TaskManager::TaskManager(storage::StateStore& store, Journal& journal)
+    : store_(store), journal_(journal) {}
+
+TaskManager::~TaskManager() { shutdown(); }
+
+std::vector<std::string> TaskManager::allowed_actions(const std::string& state) {
+  if (state == "created") return {"start", "stop", "delete"};
+  if (state == "loading") return {"pause", "stop"};
+  if (state == "streaming") return {"pause", "stop", "cutover", "validate"};
+  if (state == "paused") return {"resume", "stop", "validate", "delete"};
+  if (state == "stopped") return {"start", "validate", "delete"};
+  if (state == "loaded") return {"validate", "delete"};
+  if (state == "failed") return {"start", "stop", "delete"};
+  if (state == "cut_over") return {"validate", "delete"};
+  return {};  // transient: starting, pausing, stopping, cutting_over
+}
+
+TaskManager::Task* TaskManager::find(const std::string& id) const {
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+Status TaskManager::persist(const Task& task) {
+  nlohmann::json control = {{"intent", task.intent},
+                            {"last_error", task.last_error},
+                            {"cutover", task.cutover},
+                            {"validation", task.validation}};
+  storage::WriteSet w;
+  w.put(storage::Family::kTasks, kSpecPrefix + task.id, task_spec_to_json(task.spec).dump());
+  w.put(storage::Family::kTasks, kControlPrefix + task.id, control.dump());
+  return store_.write(w);
+}
+
+TaskView TaskManager::view(const Task& t) const {
+  TaskView v;
+  v.id = t.id;
+  v.spec = t.spec;
+  v.last_error = t.last_error;
+  v.cutover = t.cutover;
+  v.validation = t.validation;
+  const bool running = t.runner && !t.runner->finished();
+  if (t.cutting_over) {
+    v.state = "cutting_over";
+  } else if (running) {
+    if (t.stop_reason == "pause") v.state = "pausing";
+    else if (t.stop_reason == "stop") v.state = "stopping";
+    else if (t.runner->phase() == RunPhase::kIdle) v.state = "starting";
+    else v.state = run_phase_name(t.runner->phase());
+  } else {
+    v.state = t.intent == "running" ? "starting" : t.intent;
+  }
+  if (t.runner) {
+    v.tables = t.runner->progress().snapshot();
+    const auto& s = t.runner->stream();
+    v.received_lsn = s.received_lsn;
+    v.applied_lsn = s.applied_lsn;
+    v.checkpointed_lsn = s.checkpointed_lsn;
+    v.source_wal_end = s.source_wal_end;
+    v.last_commit_time_us = s.last_commit_time_us;
+    v.changes_applied = s.changes_applied;
+    v.transactions_applied = s.transactions_applied;
+    v.reconnects = s.reconnects;
+  }
+  if (v.checkpointed_lsn == 0) {
+    replication::LoadStateStore state(store_, t.id);
+    if (auto cp = state.load_checkpoint(); cp.ok() && cp->has_value()) {
+      v.checkpointed_lsn = Lsn::parse(**cp).value_or(Lsn{}).value;
+      v.applied_lsn = v.checkpointed_lsn;
+    }
+  }
+  return v;
+}
+
+Status TaskManager::restore() {
+  std::vector<std::string> ids;
+  Status s = store_.scan_prefix(storage::Family::kTasks, kSpecPrefix,
+                                [&](std::string_view key, std::string_view) {
+                                  ids.emplace_back(key.substr(kSpecPrefix.size()));
+                                  return true;
+                                });
+  if (!s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  for (const auto& id : ids) {
+    auto spec_text = store_.get(storage::Family::kTasks, kSpecPrefix + id);
+    auto control_text = store_.get(storage::Family::kTasks, kControlPrefix + id);
+    if (!spec_text.ok() || !spec_text->has_value()) continue;
+    auto spec = parse_task_spec(**spec_text, "stored task " + id);
+    if (!spec.ok()) {
+      log::write(log::Level::kError, "tasks", "stored task spec is not valid; task skipped",
+                 {{"task", id}, {"error", spec.error().message}});
+      continue;
+    }
+    auto task = std::make_unique<Task>();
+    task->id = id;
+    task->spec = std::move(spec).value();
+    if (control_text.ok() && control_text->has_value()) {
+      auto c = nlohmann::json::parse(**control_text, nullptr, false);
+      if (!c.is_discarded()) {
+        task->intent = c.value("intent", "created");
+        task->last_error = c.value("last_error", "");
+        task->cutover = c.value("cutover", nlohmann::json::object());
+        task->validation = c.value("validation", nlohmann::json::object());
+      }
+    }
+    Task& t = *task;
+    tasks_[id] = std::move(task);
+    if (t.intent == "running") {
+      journal_.record(id, log::Level::kInfo, "restore", "resuming after a daemon restart");
+      start_runner(t);
+    }
+  }
+  return {};
+}
+
+void TaskManager::shutdown() {
+  std::vector<TaskRunner*> runners;
+  std::vector<std::thread> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    for (auto& [id, t] : tasks_) {
+      if (t->runner && !t->runner->finished()) {
+        t->stop_reason = "shutdown";
+        t->runner->request_stop();
+        runners.push_back(t->runner.get());
+      }
+    }
+    jobs = std::move(jobs_);
+  }
+  for (auto* r : runners) r->join();
+  for (auto& j : jobs) j.join();
+}
+
+void TaskManager::start_runner(Task& t) {
+  if (t.runner) t.runner->join();  // a finished runner: its callback already ran
+  t.stop_reason.clear();
+  const std::string id = t.id;
+  t.runner = std::make_unique<TaskRunner>(
+      t.spec, store_, journal_,
+      [this, id](RunPhase end, const std::optional<Error>& error) { on_runner_exit(id, end, error); });
+  t.runner->start();
+}
+
+void TaskManager::on_runner_exit(const std::string& id, RunPhase end,
+                                 const std::optional<Error>& error) {
+  std::lock_guard lock(mutex_);
+  Task* t = find(id);
+  if (t == nullptr) return;
+  if (error) {
+    t->intent = "failed";
+    t->last_error = error->message;
+    journal_.record(id, log::Level::kError, "failed", error->message,
+                    {{"code", error_code_name(error->code)}});
+  } else if (end == RunPhase::kLoaded) {
+    t->intent = "loaded";
+  } else if (t->stop_reason == "pause") {
+    t->intent = "paused";
+    journal_.record(id, log::Level::kInfo, "pause", "paused; the slot keeps the position");
+  } else if (t->stop_reason == "stop") {
+    t->intent = "stopped";
+    journal_.record(id, log::Level::kInfo, "stop", "stopped");
+  }
+  // "shutdown" and "cutover" keep the intent: restore resumes, cutover decides.
+  (void)persist(*t).ok();
+}
+
+Result<TaskView> TaskManager::create(const std::string& body, const std::string& origin) {
+  auto spec = parse_task_spec(body, origin);
+  if (!spec.ok()) return std::move(spec).error();
+  std::lock_guard lock(mutex_);
+  if (find(spec->id) != nullptr) {
+    return make_error(ErrorCode::kAlreadyExists,
+                      fmt::format("task {} already exists; DELETE it first or choose another id",
+                                  spec->id));
+  }
+  auto task = std::make_unique<Task>();
+  task->id = spec->id;
+  task->spec = std::move(spec).value();
+  if (Status s = persist(*task); !s.ok()) return std::move(s).error();
+  journal_.record(task->id, log::Level::kInfo, "create", "task created",
+                  {{"source", task->spec.source.describe()},
+                   {"target", task->spec.target.describe()},
+                   {"mode", replication::task_mode_name(task->spec.mode)}});
+  TaskView v = view(*task);
+  tasks_[task->id] = std::move(task);
+  return v;
+}
+
+std::vector<TaskView> TaskManager::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<TaskView> out;
+  for (const auto& [id, t] : tasks_) out.push_back(view(*t));
+  return out;
+}
+
+Result<TaskView> TaskManager::get(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const Task* t = find(id);
+  if (t == nullptr) return make_error(ErrorCode::kNotFound, "no task " + id);
+  return view(*t);
+}
+
+Result<TaskView> TaskManager::act(const std::string& id, const std::string& action) {
+  TaskRunner* wait_for = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    Task* t = find(id);
+    if (t == nullptr) return make_error(ErrorCode::kNotFound, "no task " + id);
+    if (shutting_down_) return make_error(ErrorCode::kUnavailable, "the daemon is stopping");
+    const std::string state = view(*t).state;
+    const bool running = state == "loading" || state == "streaming" || state == "starting";
+    // Idempotent repeats answer with the current state.
+    if ((action == "start" || action == "resume") && running) return view(*t);
+    if (action == "pause" && (state == "paused" || state == "pausing")) return view(*t);
+    if (action == "stop" && (state == "stopped" || state == "stopping")) return view(*t);
+    if (action == "validate" && t->validating) return view(*t);
+    const auto allowed = allowed_actions(state);
+    if (std::find(allowed.begin(), allowed.end(), action) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return make_error(ErrorCode::kConflict,
+                        fmt::format("cannot {} task {} in state {}; allowed: {}", action, id,
+                                    state, list.empty() ? "none until this step ends" : list));
+    }
+    if (action == "start" || action == "resume") {
+      t->intent = "running";
+      t->last_error.clear();
+      if (Status s = persist(*t); !s.ok()) return std::move(s).error();
+      journal_.record(id, log::Level::kInfo, action, action == "start" ? "started" : "resumed");
+      start_runner(*t);
+      return view(*t);
+    }
+    if (action == "pause" || action == "stop") {
+      if (running && t->runner) {
+        t->stop_reason = action;
+        t->runner->request_stop();
+        wait_for = t->runner.get();
+      } else {
+        t->intent = action == "pause" ? "paused" : "stopped";
+        if (Status s = persist(*t); !s.ok()) return std::move(s).error();
+        journal_.record(id, log::Level::kInfo, action, action == "pause" ? "paused" : "stopped");
+        return view(*t);
+      }
+    }
+    if (action == "validate") {
+      t->validating = true;
+      t->validation = {{"status", "running"}};
+      jobs_.emplace_back([this, id] { run_validation(id); });
+      return view(*t);
+    }
+  }
+  // Wait (without the lock) for the runner to reach its consistent point.
+  for (int i = 0; wait_for != nullptr && i < 300 && !wait_for->finished(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return get(id);
+}
+
+Status TaskManager::remove(const std::string& id, bool drop_source_objects) {
+  std::unique_ptr<Task> removed;
+  {
+    std::lock_guard lock(mutex_);
+    Task* t = find(id);
+    if (t == nullptr) return make_error(ErrorCode::kNotFound, "no task " + id);
+    const std::string state = view(*t).state;
+    const auto allowed = allowed_actions(state);
+    if (std::find(allowed.begin(), allowed.end(), "delete") == allowed.end()) {
+      return make_error(ErrorCode::kConflict,
+                        fmt::format("cannot delete task {} in state {}; stop it first", id, state));
+    }
+    if (t->validating) return make_error(ErrorCode::kConflict, "a validation is running");
+    removed = std::move(tasks_[id]);
+    tasks_.erase(id);
+  }
+  if (removed->runner) removed->runner->join();
+  if (drop_source_objects && !removed->spec.postgres.slot_name.empty()) {
+    auto conn = replication::postgres::PgConnection::connect(removed->spec.source);
+    if (!conn.ok()) return std::move(conn).error().with_context("dropping the replication slot");
+    auto dropped = (*conn)->exec_params(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+        {removed->spec.postgres.slot_name});
+    if (!dropped.ok()) return std::move(dropped).error().with_context("dropping the replication slot");
+  }
+  storage::WriteSet w;
+  w.remove(storage::Family::kTasks, kSpecPrefix + id);
+  w.remove(storage::Family::kTasks, kControlPrefix + id);
+  w.remove(storage::Family::kTasks, replication::kTaskStatePrefix + id);
+  w.remove(storage::Family::kCheckpoints, id);
+  std::vector<std::string> progress_keys;
+  (void)store_.scan_prefix(storage::Family::kProgress, id + "/",
+                           [&](std::string_view k, std::string_view) {
+                             progress_keys.emplace_back(k);
+                             return true;
+                           }).ok();
+  for (const auto& k : progress_keys) w.remove(storage::Family::kProgress, k);
+  if (Status s = store_.write(w); !s.ok()) return s;
+  return journal_.erase(id);
+}
+
+void TaskManager::run_validation(const std::string& id) {
+  replication::TaskSpec spec;
+  {
+    std::lock_guard lock(mutex_);
+    Task* t = find(id);
+    if (t == nullptr) return;
+    spec = t->spec;
+  }
+  journal_.record(id, log::Level::kInfo, "validate", "validation started");
+  const auto started = Clock::now();
+  auto report = replication::postgres::validate_tables(spec, store_);
+  nlohmann::json result;
+  if (!report.ok()) {
+    result = {{"status", "error"}, {"error", report.error().message}};
+  } else {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& tv : report->tables) {
+      tables.push_back({{"table", tv.table}, {"source_rows", tv.source_rows},
+                        {"target_rows", tv.target_rows}, {"chunks", tv.chunks},
+                        {"mismatched_chunks", tv.mismatched_chunks}, {"ok", tv.ok()}});
+    }
+    result = {{"status", report->ok() ? "match" : "mismatch"}, {"tables", tables}};
+  }
+  result["seconds"] = seconds_since(started);
+  journal_.record(id, report.ok() && report->ok() ? log::Level::kInfo : log::Level::kWarn,
+                  "validate", "validation finished: " + result.value("status", std::string()));
+  std::lock_guard lock(mutex_);
+  if (Task* t = find(id)) {
+    t->validating = false;
+    t->validation = result;
+    (void)persist(*t).ok();
+  }
+}
+
+}  // namespace tideway::daemon

@@ -1,0 +1,27 @@
+#pragma once
+// The TaskManager's record of one task; private to task_manager*.cpp.
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/task_manager.h"
+#include "daemon/task_runner.h"
+
+namespace tideway::daemon {
+
+struct TaskManager::Task {
+  std::string id;
+  replication::TaskSpec spec;
+  std::string intent = "created";  // stored: created running paused stopped loaded cut_over failed
+  std::string last_error;
+  std::unique_ptr<TaskRunner> runner;
+  std::string stop_reason;  // why the runner was asked to stop: pause, stop, shutdown, cutover
+  bool cutting_over = false;
+  bool validating = false;
+  nlohmann::json cutover = nlohmann::json::object();
+  nlohmann::json validation = nlohmann::json::object();
+};
+
+}  // namespace tideway::daemon

@@ -1,0 +1,105 @@
+#include "daemon/task_metrics.h"
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace tideway::daemon {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+struct Builder {
+  std::map<std::string, MetricFamily> families;
+  void add(const std::string& name, const char* help, MetricType type,
+           std::vector<ClientMetric::Label> labels, double value) {
+    auto& f = families[name];
+    if (f.name.empty()) {
+      f.name = name;
+      f.help = help;
+      f.type = type;
+    }
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (type == MetricType::Counter) m.counter.value = value;
+    else m.gauge.value = value;
+    f.metric.push_back(std::move(m));
+  }
+};
+
+const char* kStates[] = {"created", "starting", "loading", "streaming", "pausing", "paused",
+                         "stopping", "stopped", "loaded", "cutting_over", "cut_over", "failed"};
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
+  Builder b;
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const TaskView& v : tasks_.list()) {
+    const ClientMetric::Label task{"task", v.id};
+    for (const char* s : kStates) {
+      b.add("tideway_task_state", "1 for the task's current state, 0 for the others.",
+            MetricType::Gauge, {task, {"state", s}}, v.state == s ? 1 : 0);
+    }
+    b.add("tideway_task_failed", "1 while the task is failed.", MetricType::Gauge, {task},
+          v.state == "failed" ? 1 : 0);
+    const bool behind = v.received_lsn > v.checkpointed_lsn;
+    const double lag = behind && v.last_commit_time_us > 0
+                           ? static_cast<double>(now_us - v.last_commit_time_us) / 1e6
+                           : 0.0;
+    b.add("tideway_replication_lag_seconds",
+          "Seconds from the source commit of the oldest unapplied received change to now; 0 "
+          "when everything received is applied.",
+          MetricType::Gauge, {task}, lag);
+    b.add("tideway_replication_lag_bytes", "Source head position minus checkpointed position.",
+          MetricType::Gauge, {task},
+          v.source_wal_end > v.checkpointed_lsn
+              ? static_cast<double>(v.source_wal_end - v.checkpointed_lsn) : 0.0);
+    b.add("tideway_source_head_position", "Source's end of log as last reported (PostgreSQL LSN).",
+          MetricType::Gauge, {task}, static_cast<double>(v.source_wal_end));
+    b.add("tideway_applied_position", "Position applied on the target.", MetricType::Gauge,
+          {task}, static_cast<double>(v.applied_lsn));
+    b.add("tideway_checkpointed_position", "Position checkpointed in the state store.",
+          MetricType::Gauge, {task}, static_cast<double>(v.checkpointed_lsn));
+    b.add("tideway_changes_applied_total", "Row changes applied since the task last started.",
+          MetricType::Counter, {task}, static_cast<double>(v.changes_applied));
+    b.add("tideway_transactions_applied_total",
+          "Source transactions applied since the task last started.", MetricType::Counter,
+          {task}, static_cast<double>(v.transactions_applied));
+    b.add("tideway_stream_reconnects_total",
+          "Stream sessions restarted after a connection loss, since the task last started.",
+          MetricType::Counter, {task}, static_cast<double>(v.reconnects));
+    for (const auto& t : v.tables) {
+      const ClientMetric::Label table{"table", t.table};
+      b.add("tideway_full_load_rows_copied", "Rows copied by the full load.", MetricType::Gauge,
+            {task, table}, static_cast<double>(t.rows_done));
+      b.add("tideway_full_load_rows_estimated", "Estimated rows of the table at the snapshot.",
+            MetricType::Gauge, {task, table}, static_cast<double>(t.estimated_rows));
+      b.add("tideway_full_load_bytes_copied", "Bytes copied by the full load.",
+            MetricType::Gauge, {task, table}, static_cast<double>(t.bytes_done));
+    }
+    if (v.validation.contains("tables")) {
+      double mismatched = 0;
+      for (const auto& t : v.validation["tables"]) mismatched += t.value("ok", true) ? 0 : 1;
+      b.add("tideway_validation_mismatched_tables", "Tables that differed at the last validation.",
+            MetricType::Gauge, {task}, mismatched);
+    }
+    if (v.cutover.contains("steps")) {
+      for (const auto& s : v.cutover["steps"]) {
+        b.add("tideway_cutover_step_duration_seconds", "Duration of each step of the last cutover.",
+              MetricType::Gauge, {task, {"step", s.value("step", "")}}, s.value("seconds", 0.0));
+      }
+      b.add("tideway_cutover_aborted", "1 if the last cutover was aborted.", MetricType::Gauge,
+            {task},
+            v.cutover.value("outcome", std::string()).rfind("aborted", 0) == 0 ? 1 : 0);
+    }
+  }
+  std::vector<MetricFamily> out;
+  for (auto& [name, f] : b.families) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace tideway::daemon

@@ -1,0 +1,35 @@
+#pragma once
+// Task metrics, computed from the TaskManager at scrape time (so they are never stale
+// and cost nothing between scrapes). Labels are bounded: task, table, state, step.
+//   tideway_task_state{task,state}                  1 for the current state
+//   tideway_replication_lag_seconds{task}           source commit time -> target commit
+//   tideway_replication_lag_bytes{task}             source head - checkpointed position
+//   tideway_source_head_position{task}              positions as numbers (PostgreSQL LSN)
+//   tideway_applied_position{task}, tideway_checkpointed_position{task}
+//   tideway_changes_applied_total{task}, tideway_transactions_applied_total{task}
+//   tideway_stream_reconnects_total{task}
+//   tideway_full_load_rows_copied{task,table}, tideway_full_load_rows_estimated{task,table}
+//   tideway_full_load_bytes_copied{task,table}
+//   tideway_validation_mismatched_tables{task}
+//   tideway_cutover_step_duration_seconds{task,step}
+//   tideway_task_failed{task}                       1 while the task is failed
+
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "daemon/task_manager.h"
+
+namespace tideway::daemon {
+
+class TaskMetrics : public prometheus::Collectable {
+ public:
+  explicit TaskMetrics(const TaskManager& tasks) : tasks_(tasks) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const TaskManager& tasks_;
+};
+
+}  // namespace tideway::daemon

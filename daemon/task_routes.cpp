@@ -1,0 +1,183 @@
+#include "daemon/task_routes.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/http_response.h"
+#include "daemon/task_views.h"
+
+namespace tideway::daemon {
+namespace {
+
+using api::http::status;
+using api::http::verb;
+using nlohmann::json;
+
+api::Response error_response(TaskManager& tasks, const std::string& id, const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kNotFound:
+      return api::json_error(status::not_found, "not_found", e.message);
+    case ErrorCode::kAlreadyExists:
+      return api::json_error(status::conflict, "already_exists", e.message);
+    case ErrorCode::kConflict: {
+      json body = {{"error", {{"code", "conflict"}, {"message", e.message}}}};
+      if (auto v = tasks.get(id); v.ok()) {
+        body["error"]["state"] = v->state;
+        body["error"]["allowed_actions"] = TaskManager::allowed_actions(v->state);
+      }
+      return api::json_response(status::conflict, body);
+    }
+    case ErrorCode::kInvalidArgument:
+      return api::json_error(status::bad_request, "invalid_request", e.message);
+    case ErrorCode::kUnavailable:
+      return api::json_error(status::service_unavailable, "unavailable", e.message);
+    default:
+      return api::json_error(status::internal_server_error, error_code_name(e.code), e.message);
+  }
+}
+
+/// Parses an optional JSON object body with known keys only.
+Result<json> options_body(const api::Request& req, std::initializer_list<const char*> keys) {
+  if (req.body().empty()) return json::object();
+  json body = json::parse(req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return make_error(ErrorCode::kInvalidArgument, "request body must be a JSON object");
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    bool known = false;
+    std::string list;
+    for (const char* k : keys) {
+      known = known || it.key() == k;
+      list += (list.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!known) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("$.{}: unknown field; expected one of: {}", it.key(), list));
+    }
+  }
+  return body;
+}
+
+Result<CutoverOptions> cutover_options(const api::Request& req, const api::RequestContext& ctx) {
+  auto body = options_body(req, {"fence", "max_lag_seconds", "timeout_seconds", "dry_run"});
+  if (!body.ok()) return std::move(body).error();
+  CutoverOptions o;
+  try {
+    if (body->contains("fence")) o.fence = body->at("fence").get<std::string>();
+    if (body->contains("max_lag_seconds")) o.max_lag_seconds = body->at("max_lag_seconds").get<double>();
+    if (body->contains("timeout_seconds")) o.timeout_seconds = body->at("timeout_seconds").get<int>();
+    if (body->contains("dry_run")) o.dry_run = body->at("dry_run").get<bool>();
+  } catch (const json::exception&) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "cutover options: fence is a string (\"none\" or \"read_only\"), "
+                      "max_lag_seconds a number, timeout_seconds an integer, dry_run a boolean");
+  }
+  if (o.timeout_seconds < 1 || o.timeout_seconds > 86400) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "$.timeout_seconds: expected an integer from 1 to 86400");
+  }
+  if (auto it = ctx.query.find("dry_run"); it != ctx.query.end()) {
+    o.dry_run = it->second == "true" || it->second == "1";
+  }
+  return o;
+}
+
+}  // namespace
+
+void add_task_routes(api::Router& router, TaskManager& tasks, Journal& journal) {
+  router.add(verb::post, "/v1/tasks", api::Access::kToken,
+             [&tasks](const api::Request& req, const api::RequestContext&) {
+               auto created = tasks.create(req.body(), "request body");
+               if (!created.ok()) return error_response(tasks, "", created.error());
+               return api::json_response(status::created, task_view_json(*created));
+             });
+  router.add(verb::get, "/v1/tasks", api::Access::kToken,
+             [&tasks](const api::Request&, const api::RequestContext&) {
+               json list = json::array();
+               for (const auto& v : tasks.list()) list.push_back(task_view_json(v));
+               return api::json_response(status::ok, {{"tasks", list}});
+             });
+  router.add(verb::get, "/v1/tasks/{id}", api::Access::kToken,
+             [&tasks](const api::Request&, const api::RequestContext& c) {
+               const auto& id = c.path_params.at("id");
+               auto v = tasks.get(id);
+               if (!v.ok()) return error_response(tasks, id, v.error());
+               return api::json_response(status::ok, task_view_json(*v));
+             });
+  router.add(verb::delete_, "/v1/tasks/{id}", api::Access::kToken,
+             [&tasks](const api::Request&, const api::RequestContext& c) {
+               const auto& id = c.path_params.at("id");
+               auto drop = c.query.find("drop_source_objects");
+               const bool drop_objects = drop != c.query.end() && drop->second == "true";
+               Status s = tasks.remove(id, drop_objects);
+               if (!s.ok()) return error_response(tasks, id, s.error());
+               return api::json_response(status::ok, {{"deleted", id},
+                                                      {"source_objects_dropped", drop_objects}});
+             });
+  router.add(verb::post, "/v1/tasks/{id}/{action}", api::Access::kToken,
+             [&tasks](const api::Request& req, const api::RequestContext& c) {
+               const auto& id = c.path_params.at("id");
+               const auto& action = c.path_params.at("action");
+               if (action == "cutover") {
+                 auto options = cutover_options(req, c);
+                 if (!options.ok()) return error_response(tasks, id, options.error());
+                 auto v = tasks.cutover(id, *options);
+                 if (!v.ok()) return error_response(tasks, id, v.error());
+                 return api::json_response(options->dry_run ? status::ok : status::accepted,
+                                           task_view_json(*v));
+               }
+               static const char* kActions[] = {"start", "pause", "resume", "stop", "validate"};
+               bool known = false;
+               for (const char* a : kActions) known = known || action == a;
+               if (!known) {
+                 return api::json_error(status::not_found, "not_found",
+                                        "no such action: " + action + "; expected one of: start, "
+                                        "pause, resume, stop, cutover, validate");
+               }
+               if (auto body = options_body(req, {}); !body.ok()) {
+                 return error_response(tasks, id, body.error());
+               }
+               auto v = tasks.act(id, action);
+               if (!v.ok()) return error_response(tasks, id, v.error());
+               const bool long_running = action == "validate" || v->state == "pausing" ||
+                                         v->state == "stopping";
+               return api::json_response(long_running ? status::accepted : status::ok,
+                                         task_view_json(*v));
+             });
+  router.add(verb::get, "/v1/tasks/{id}/events", api::Access::kToken,
+             [&tasks, &journal](const api::Request&, const api::RequestContext& c) {
+               const auto& id = c.path_params.at("id");
+               if (auto v = tasks.get(id); !v.ok()) return error_response(tasks, id, v.error());
+               std::uint64_t after = 0;
+               std::size_t limit = 100;
+               if (auto a = c.query.find("after"); a != c.query.end()) {
+                 after = std::strtoull(a->second.c_str(), nullptr, 10);
+               }
+               if (auto l = c.query.find("limit"); l != c.query.end()) {
+                 limit = std::clamp<std::size_t>(std::strtoull(l->second.c_str(), nullptr, 10), 1, 1000);
+               }
+               auto page = journal.page(id, after, limit);
+               if (!page.ok()) return error_response(tasks, id, page.error());
+               const std::uint64_t next = page->empty() ? after : page->back().value("seq", after);
+               return api::json_response(status::ok, {{"events", *page}, {"next_after", next}});
+             });
+  router.add(verb::get, "/v1/tasks/{id}/report", api::Access::kToken,
+             [&tasks, &journal](const api::Request& req, const api::RequestContext& c) {
+               const auto& id = c.path_params.at("id");
+               auto v = tasks.get(id);
+               if (!v.ok()) return error_response(tasks, id, v.error());
+               auto entries = journal.all(id);
+               if (!entries.ok()) return error_response(tasks, id, entries.error());
+               const json report = task_report_json(*v, *entries);
+               auto accept = req.find(api::http::field::accept);
+               if (accept != req.end() &&
+                   std::string_view(accept->value().data(), accept->value().size())
+                           .find("text/markdown") != std::string_view::npos) {
+                 return api::text_response(status::ok, task_report_markdown(report),
+                                           "text/markdown; charset=utf-8");
+               }
+               return api::json_response(status::ok, report);
+             });
+}
+
+}  // namespace tideway::daemon

@@ -1,0 +1,62 @@
+#pragma once
+// TaskRunner: one task's work on its own thread: the full load, then the change stream,
+// until asked to stop (pause, stop, cutover, daemon shutdown) or until it fails. It owns
+// the live figures (load progress, stream positions) that status, metrics and cutover
+// read while it runs. The TaskManager decides what a stop means; the runner only stops
+// at a consistent point (a chunk rolled back, or a target commit with its checkpoint).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/error.h"
+#include "daemon/journal.h"
+#include "replication/core/load_progress.h"
+#include "replication/core/task_spec.h"
+#include "replication/postgres/pg_stream.h"
+#include "storage/state_store.h"
+
+namespace tideway::daemon {
+
+enum class RunPhase { kIdle, kLoading, kStreaming, kLoaded, kStopped, kFailed };
+const char* run_phase_name(RunPhase phase);
+
+class TaskRunner {
+ public:
+  /// Called on the runner thread when it ends: kLoaded, kStopped or kFailed.
+  using OnExit = std::function<void(RunPhase end, const std::optional<Error>& error)>;
+
+  TaskRunner(replication::TaskSpec spec, storage::StateStore& store, Journal& journal,
+             OnExit on_exit);
+  ~TaskRunner();  // requests a stop and joins
+
+  void start();
+  void request_stop() { stop_ = true; }
+  /// Waits for the thread to end.
+  void join();
+  bool finished() const { return finished_; }
+
+  RunPhase phase() const { return phase_; }
+  const replication::LoadProgress& progress() const { return progress_; }
+  const replication::postgres::StreamStatus& stream() const { return stream_; }
+
+ private:
+  void run();
+
+  replication::TaskSpec spec_;
+  storage::StateStore& store_;
+  Journal& journal_;
+  OnExit on_exit_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<RunPhase> phase_{RunPhase::kIdle};
+  replication::LoadProgress progress_;
+  replication::postgres::StreamStatus stream_;
+  std::thread thread_;
+};
+
+}  // namespace tideway::daemon

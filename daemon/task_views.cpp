@@ -1,0 +1,124 @@
+#include "daemon/task_views.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "daemon/task_spec_json.h"
+#include "replication/core/lsn.h"
+
+namespace tideway::daemon {
+namespace {
+
+std::string lsn(std::uint64_t v) { return replication::Lsn{v}.to_string(); }
+
+}  // namespace
+
+nlohmann::json task_view_json(const TaskView& v) {
+  nlohmann::json tables = nlohmann::json::array();
+  for (const auto& t : v.tables) {
+    tables.push_back({{"table", t.table},
+                      {"rows_done", t.rows_done},
+                      {"rows_estimated", t.estimated_rows},
+                      {"bytes_done", t.bytes_done},
+                      {"chunks_done", t.chunks_done},
+                      {"chunks_total", t.chunks_total},
+                      {"rows_per_second", t.rows_per_second},
+                      {"eta_seconds", t.eta_seconds}});
+  }
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const bool behind = v.received_lsn > v.checkpointed_lsn;
+  const double lag_seconds = behind && v.last_commit_time_us > 0
+                                 ? static_cast<double>(now_us - v.last_commit_time_us) / 1e6
+                                 : 0.0;
+  const std::uint64_t lag_bytes =
+      v.source_wal_end > v.checkpointed_lsn ? v.source_wal_end - v.checkpointed_lsn : 0;
+  return {{"id", v.id},
+          {"state", v.state},
+          {"allowed_actions", TaskManager::allowed_actions(v.state)},
+          {"spec", task_spec_to_json(v.spec)},
+          {"full_load", {{"tables", tables}}},
+          {"stream",
+           {{"source_head", lsn(v.source_wal_end)},
+            {"received", lsn(v.received_lsn)},
+            {"applied", lsn(v.applied_lsn)},
+            {"checkpointed", lsn(v.checkpointed_lsn)},
+            {"lag_seconds", lag_seconds},
+            {"lag_bytes", lag_bytes},
+            {"changes_applied", v.changes_applied},
+            {"transactions_applied", v.transactions_applied},
+            {"reconnects", v.reconnects}}},
+          {"last_error", v.last_error},
+          {"cutover", v.cutover},
+          {"validation", v.validation}};
+}
+
+nlohmann::json task_report_json(const TaskView& v, const std::vector<nlohmann::json>& journal) {
+  nlohmann::json steps = nlohmann::json::array();
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& e : journal) {
+    steps.push_back({{"time", e.value("time", "")}, {"step", e.value("step", "")},
+                     {"message", e.value("message", "")},
+                     {"context", e.value("context", nlohmann::json::object())}});
+    if (e.value("level", "") == "warn" || e.value("level", "") == "error") problems.push_back(e);
+  }
+  nlohmann::json tables = nlohmann::json::array();
+  for (const auto& t : v.tables) {
+    tables.push_back({{"table", t.table}, {"rows", t.rows_done}, {"bytes", t.bytes_done}});
+  }
+  return {{"task", v.id},
+          {"state", v.state},
+          {"source", v.spec.source.describe()},
+          {"target", v.spec.target.describe()},
+          {"mode", replication::task_mode_name(v.spec.mode)},
+          {"tables", tables},
+          {"stream", {{"transactions_applied", v.transactions_applied},
+                      {"changes_applied", v.changes_applied},
+                      {"checkpointed", lsn(v.checkpointed_lsn)}}},
+          {"cutover", v.cutover},
+          {"validation", v.validation},
+          {"problems", problems},
+          {"steps", steps}};
+}
+
+std::string task_report_markdown(const nlohmann::json& r) {
+  std::string md = fmt::format("# Migration report: {}\n\n", r.value("task", ""));
+  md += fmt::format("- state: **{}**\n- mode: {}\n- source: `{}`\n- target: `{}`\n\n",
+                    r.value("state", ""), r.value("mode", ""), r.value("source", ""),
+                    r.value("target", ""));
+  md += "## Tables\n\n| table | rows loaded | bytes |\n| --- | ---: | ---: |\n";
+  for (const auto& t : r["tables"]) {
+    md += fmt::format("| {} | {} | {} |\n", t.value("table", ""), t.value("rows", 0),
+                      t.value("bytes", 0));
+  }
+  const auto& s = r["stream"];
+  md += fmt::format("\n## Change stream\n\n{} transactions, {} changes applied; checkpoint {}\n",
+                    s.value("transactions_applied", 0), s.value("changes_applied", 0),
+                    s.value("checkpointed", ""));
+  if (r["cutover"].contains("steps")) {
+    md += fmt::format("\n## Cutover: {}\n\n| step | seconds | detail |\n| --- | ---: | --- |\n",
+                      r["cutover"].value("outcome", ""));
+    for (const auto& st : r["cutover"]["steps"]) {
+      md += fmt::format("| {} | {:.3f} | {} |\n", st.value("step", ""), st.value("seconds", 0.0),
+                        st.value("detail", ""));
+    }
+  }
+  if (r["validation"].contains("status")) {
+    md += fmt::format("\n## Validation: {}\n", r["validation"].value("status", ""));
+  }
+  md += "\n## Problems met\n\n";
+  if (r["problems"].empty()) md += "none\n";
+  for (const auto& p : r["problems"]) {
+    md += fmt::format("- {} [{}] {}\n", p.value("time", ""), p.value("level", ""),
+                      p.value("message", ""));
+  }
+  md += "\n## Steps\n\n";
+  for (const auto& st : r["steps"]) {
+    md += fmt::format("- {} {}: {}\n", st.value("time", ""), st.value("step", ""),
+                      st.value("message", ""));
+  }
+  return md;
+}
+
+}  // namespace tideway::daemon
