@@ -12,7 +12,7 @@ packages=(
   # test and demo: the real servers, their clients, promtool, systemd-analyze
   postgresql-15 postgresql-client-15 postgresql-contrib
   mariadb-server mariadb-client
-  prometheus curl procps systemd
+  prometheus curl jq procps systemd
 )
 
 missing=()
