@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/binlog_command.h"
 #include "daemon/build_info.h"
 #include "daemon/daemon.h"
 #include "daemon/daemon_config.h"
@@ -27,6 +28,9 @@ Usage:
                                          at a consistent point
   tideway status --data-dir DIR [--json] phase, position and per-table progress of
                                          the tasks in DIR (works while they run)
+  tideway binlog decode FILE...          print every event of MySQL/MariaDB binlog files
+                                         as JSON lines (typed row values); a truncated or
+                                         corrupt file ends with an error naming the offset
   tideway --version                      print version and commit
   tideway --help                         print this help
 
@@ -96,6 +100,7 @@ int run_cli(int argc, char** argv) {
   }
   if (command == "serve") return cmd_serve(args);
   if (command == "run") return cmd_run(args);
+  if (command == "binlog") return cmd_binlog(args);
   if (command == "status") return cmd_status(args);
   return usage_error(fmt::format("unknown command '{}'", command));
 }

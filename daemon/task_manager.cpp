@@ -29,8 +29,11 @@ double seconds_since(Clock::time_point t) {
 }  // namespace
 
 
-TaskManager::TaskManager(storage::StateStore& store, Journal& journal)
-    : store_(store), journal_(journal) {}
+TaskManager::TaskManager(storage::StateStore& store, Journal& journal,
+                         std::chrono::seconds retention_interval)
+    : store_(store), journal_(journal), retention_interval_(retention_interval) {
+  monitor_ = std::thread([this] { monitor_retention(); });
+}
 
 TaskManager::~TaskManager() { shutdown(); }
 
@@ -69,6 +72,7 @@ TaskView TaskManager::view(const Task& t) const {
   v.last_error = t.last_error;
   v.cutover = t.cutover;
   v.validation = t.validation;
+  v.retention = t.retention;
   const bool running = t.runner && !t.runner->finished();
   if (t.cutting_over) {
     v.state = "cutting_over";
@@ -159,8 +163,10 @@ void TaskManager::shutdown() {
     }
     jobs = std::move(jobs_);
   }
+  wake_monitor_.notify_all();
   for (auto* r : runners) r->join();
   for (auto& j : jobs) j.join();
+  if (monitor_.joinable()) monitor_.join();
 }
 
 void TaskManager::start_runner(Task& t) {
@@ -327,6 +333,84 @@ Status TaskManager::remove(const std::string& id, bool drop_source_objects) {
   for (const auto& k : progress_keys) w.remove(storage::Family::kProgress, k);
   if (Status s = store_.write(w); !s.ok()) return s;
   return journal_.erase(id);
+}
+
+namespace {
+
+// How close the source is to dropping WAL the slot needs. PostgreSQL 13+ reports
+// wal_status and safe_wal_size (bytes left before max_slot_wal_keep_size would cut the
+// slot loose); without a limit, retention is only bounded by disk.
+nlohmann::json probe_retention(const replication::TaskSpec& spec) {
+  auto conn = replication::postgres::PgConnection::connect(spec.source,
+                                                           {false, "tideway-monitor", 5});
+  if (!conn.ok()) return {{"error", conn.error().message}};
+  auto r = (*conn)->exec_params(
+      "SELECT (pg_current_wal_lsn() - restart_lsn)::bigint, wal_status, safe_wal_size "
+      "FROM pg_replication_slots WHERE slot_name = $1",
+      {spec.postgres.slot_name});
+  if (!r.ok()) return {{"error", r.error().message}};
+  if (r->rows() == 0) return {{"risk", "critical"}, {"detail", "the slot does not exist"}};
+  nlohmann::json j = {{"retained_bytes", r->is_null(0, 0) ? 0 : r->as_int(0, 0)},
+                      {"wal_status", r->optional(0, 1).value_or("")}};
+  std::string risk = "ok", detail = "WAL needed by the slot is reserved";
+  const std::string status = j["wal_status"];
+  if (!r->is_null(0, 2)) {
+    const std::int64_t safe = r->as_int(0, 2);
+    j["safe_wal_bytes"] = safe;
+    if (safe < (256LL << 20)) {
+      risk = "critical";
+      detail = "less than 256 MiB of WAL before the source drops what the slot needs";
+    } else if (safe < (1LL << 30)) {
+      risk = "warning";
+      detail = "less than 1 GiB of WAL before the source drops what the slot needs";
+    }
+  }
+  if (status == "lost") {
+    risk = "critical";
+    detail = "the source removed WAL the slot needed; a new full load is needed";
+  } else if (status == "unreserved") {
+    risk = "critical";
+    detail = "WAL beyond max_slot_wal_keep_size; the next checkpoint may remove it";
+  } else if (status == "extended" && risk == "ok") {
+    risk = "warning";
+    detail = "WAL retained beyond max_wal_size for the slot";
+  }
+  j["risk"] = risk;
+  j["detail"] = detail;
+  return j;
+}
+
+}  // namespace
+
+void TaskManager::monitor_retention() {
+  std::unique_lock lock(mutex_);
+  while (!shutting_down_) {
+    wake_monitor_.wait_for(lock, retention_interval_, [&] { return shutting_down_; });
+    if (shutting_down_) break;
+    std::vector<std::pair<std::string, replication::TaskSpec>> watched;
+    for (const auto& [id, t] : tasks_) {
+      const bool has_stream = t->spec.mode != replication::TaskMode::kFullLoad;
+      if (has_stream && (t->intent == "running" || t->intent == "paused")) {
+        watched.emplace_back(id, t->spec);
+      }
+    }
+    lock.unlock();
+    std::vector<std::pair<std::string, nlohmann::json>> results;
+    for (const auto& [id, spec] : watched) results.emplace_back(id, probe_retention(spec));
+    lock.lock();
+    for (auto& [id, r] : results) {
+      Task* t = find(id);
+      if (t == nullptr) continue;
+      const std::string before = t->retention.value("risk", "ok");
+      const std::string now = r.value("risk", before);
+      if (now != before && now != "ok") {
+        journal_.record(id, now == "critical" ? log::Level::kError : log::Level::kWarn,
+                        "retention", r.value("detail", "slot retention at risk"),
+                        {{"retained_bytes", std::to_string(r.value("retained_bytes", 0LL))}});
+      }
+      t->retention = std::move(r);
+    }
+  }
 }
 
 void TaskManager::run_validation(const std::string& id) {

@@ -13,6 +13,8 @@
 // the last error, so a daemon restart resumes running tasks and leaves paused ones
 // paused.
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,11 +52,15 @@ struct TaskView {
   int reconnects = 0;
   nlohmann::json cutover;     // last cutover: steps, durations, outcome
   nlohmann::json validation;  // last validation result
+  nlohmann::json retention;   // slot WAL retention: retained_bytes, safe_wal_bytes, risk
 };
 
 class TaskManager {
  public:
-  TaskManager(storage::StateStore& store, Journal& journal);
+  /// `retention_interval`: how often the source's slot retention is checked for running
+  /// and paused tasks (a paused task's slot keeps WAL, and the source may purge it).
+  TaskManager(storage::StateStore& store, Journal& journal,
+              std::chrono::seconds retention_interval = std::chrono::seconds(15));
   ~TaskManager();
 
   /// Loads stored tasks; restarts those that were running when the daemon stopped.
@@ -85,6 +91,7 @@ class TaskManager {
   TaskView view(const Task& task) const;
   void run_cutover(const std::string& id, CutoverOptions options);
   void run_validation(const std::string& id);
+  void monitor_retention();
 
   storage::StateStore& store_;
   Journal& journal_;
@@ -92,6 +99,9 @@ class TaskManager {
   std::map<std::string, std::unique_ptr<Task>> tasks_;
   std::vector<std::thread> jobs_;  // cutover and validation threads
   bool shutting_down_ = false;
+  std::chrono::seconds retention_interval_;
+  std::condition_variable wake_monitor_;
+  std::thread monitor_;
 };
 
 }  // namespace tideway::daemon

@@ -22,6 +22,7 @@ struct TaskManager::Task {
   bool validating = false;
   nlohmann::json cutover = nlohmann::json::object();
   nlohmann::json validation = nlohmann::json::object();
+  nlohmann::json retention = nlohmann::json::object();  // the source slot's WAL retention
 };
 
 }  // namespace tideway::daemon

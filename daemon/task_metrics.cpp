@@ -81,6 +81,21 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
       b.add("tideway_full_load_bytes_copied", "Bytes copied by the full load.",
             MetricType::Gauge, {task, table}, static_cast<double>(t.bytes_done));
     }
+    if (v.retention.contains("retained_bytes")) {
+      b.add("tideway_slot_retained_wal_bytes",
+            "WAL the source keeps for the task's replication slot.", MetricType::Gauge, {task},
+            v.retention.value("retained_bytes", 0.0));
+    }
+    if (v.retention.contains("safe_wal_bytes")) {
+      b.add("tideway_slot_safe_wal_bytes",
+            "WAL the source can still write before it drops what the slot needs.",
+            MetricType::Gauge, {task}, v.retention.value("safe_wal_bytes", 0.0));
+    }
+    if (v.retention.contains("risk")) {
+      const std::string risk = v.retention.value("risk", "ok");
+      b.add("tideway_slot_retention_risk", "0 ok, 1 warning, 2 critical.", MetricType::Gauge,
+            {task}, risk == "critical" ? 2 : risk == "warning" ? 1 : 0);
+    }
     if (v.validation.contains("tables")) {
       double mismatched = 0;
       for (const auto& t : v.validation["tables"]) mismatched += t.value("ok", true) ? 0 : 1;

@@ -13,6 +13,9 @@
 //   tideway_validation_mismatched_tables{task}
 //   tideway_cutover_step_duration_seconds{task,step}
 //   tideway_task_failed{task}                       1 while the task is failed
+//   tideway_slot_retained_wal_bytes{task}           WAL the source keeps for the slot
+//   tideway_slot_safe_wal_bytes{task}               WAL left before the source drops it
+//   tideway_slot_retention_risk{task}               0 ok, 1 warning, 2 critical
 
 #include <vector>
 

@@ -49,6 +49,7 @@ nlohmann::json task_view_json(const TaskView& v) {
             {"changes_applied", v.changes_applied},
             {"transactions_applied", v.transactions_applied},
             {"reconnects", v.reconnects}}},
+          {"retention", v.retention},
           {"last_error", v.last_error},
           {"cutover", v.cutover},
           {"validation", v.validation}};
