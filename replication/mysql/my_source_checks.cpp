@@ -1,0 +1,281 @@
+#include "replication/mysql/my_source_checks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace tideway::replication::mysql {
+namespace {
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && s[b] == ' ') ++b;
+  while (e > b && s[e - 1] == ' ') --e;
+  return std::string(s.substr(b, e - b));
+}
+
+// Position of `token` in `s` at or after `from`, outside quotes and parentheses.
+std::size_t find_top_level(std::string_view s, std::string_view token, std::size_t from) {
+  char quote = 0;
+  int depth = 0;
+  for (std::size_t i = from; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;  // a doubled quote re-enters at once: same result
+      continue;
+    }
+    if (c == '`' || c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (depth == 0 && s.substr(i, token.size()) == token) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// One scope part: *, `name`, 'name' or a bare name. Advances `pos`; nullopt on failure.
+std::optional<std::string> read_scope_part(std::string_view s, std::size_t& pos) {
+  if (pos >= s.size()) return std::nullopt;
+  if (s[pos] == '*') {
+    ++pos;
+    return "*";
+  }
+  if (s[pos] == '`' || s[pos] == '\'' || s[pos] == '"') {
+    const char q = s[pos];
+    std::string name;
+    for (std::size_t i = pos + 1; i < s.size(); ++i) {
+      if (s[i] == q) {
+        if (i + 1 < s.size() && s[i + 1] == q) {
+          name += q;
+          ++i;
+          continue;
+        }
+        pos = i + 1;
+        return name;
+      }
+      name += s[i];
+    }
+    return std::nullopt;
+  }
+  const std::size_t start = pos;
+  while (pos < s.size() && s[pos] != '.' && s[pos] != ' ') ++pos;
+  if (pos == start) return std::nullopt;
+  return std::string(s.substr(start, pos - start));
+}
+
+// SQL LIKE as grant scopes use it: % any run, _ one character, \ escapes the next.
+bool like_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '\\' && p + 1 < pattern.size() &&
+        pattern[p + 1] == text[t]) {
+      p += 2;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] != '%' && pattern[p] != '\\' &&
+               (pattern[p] == '_' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+GrantSet GrantSet::parse(const std::vector<std::string>& lines) {
+  GrantSet set;
+  for (const auto& raw : lines) {
+    const std::string_view line = raw;
+    if (line.substr(0, 6) != "GRANT ") continue;
+    const std::size_t on = find_top_level(line, " ON ", 6);
+    if (on == std::string_view::npos) continue;  // a role granted to the user
+    std::size_t pos = on + 4;
+    auto database = read_scope_part(line, pos);
+    if (!database || pos >= line.size() || line[pos] != '.') continue;  // PROCEDURE x, PROXY
+    ++pos;
+    auto table = read_scope_part(line, pos);
+    if (!table || line.substr(pos, 4) != " TO ") continue;
+    Scope scope{*database, *table, {}};
+    const std::string_view list = line.substr(6, on - 6);
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t comma = find_top_level(list, ",", start);
+      std::string privilege = trim(list.substr(start, comma == std::string_view::npos
+                                                          ? std::string_view::npos
+                                                          : comma - start));
+      // "SELECT (`a`, `b`)": only some columns, which is not the table's privilege.
+      if (privilege.find('(') != std::string::npos) {
+        privilege = trim(privilege.substr(0, privilege.find('('))) + " (COLUMNS)";
+      }
+      scope.privileges.push_back(upper(privilege));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    set.scopes_.push_back(std::move(scope));
+  }
+  return set;
+}
+
+bool GrantSet::has(const std::string& privilege, const std::string& database,
+                   const std::string& table) const {
+  const std::string wanted = upper(privilege);
+  for (const auto& s : scopes_) {
+    const bool listed = std::any_of(s.privileges.begin(), s.privileges.end(), [&](auto& p) {
+      return p == wanted || p == "ALL PRIVILEGES" || p == "ALL";
+    });
+    if (!listed) continue;
+    if (s.database == "*") return true;
+    if (database.empty()) continue;
+    if (s.table == "*" && like_match(s.database, database)) return true;
+    if (!table.empty() && s.database == database && s.table == table) return true;
+  }
+  return false;
+}
+
+std::string grantee(const std::string& current_user) {
+  const auto at = current_user.rfind('@');
+  if (at == std::string::npos) return "'" + current_user + "'";
+  return fmt::format("'{}'@'{}'", current_user.substr(0, at), current_user.substr(at + 1));
+}
+
+std::vector<std::string> binlog_setting_problems(
+    const std::vector<std::pair<std::string, std::string>>& variables) {
+  std::map<std::string, std::string> v(variables.begin(), variables.end());
+  std::vector<std::string> problems;
+  auto value = [&](const char* name) -> std::optional<std::string> {
+    auto it = v.find(name);
+    if (it == v.end()) return std::nullopt;
+    return upper(it->second);
+  };
+  if (auto log_bin = value("log_bin"); log_bin && *log_bin != "ON" && *log_bin != "1") {
+    problems.push_back(
+        "the binary log is off (log_bin = OFF); start the server with log_bin (Aurora/RDS: set "
+        "binlog_format in the cluster parameter group and a backup retention period above 0)");
+  }
+  if (auto format = value("binlog_format"); format && *format != "ROW") {
+    problems.push_back(fmt::format(
+        "binlog_format is {}; set binlog_format = ROW (SET GLOBAL binlog_format = 'ROW' and in "
+        "the server configuration; Aurora/RDS: the parameter group)", *format));
+  }
+  if (auto image = value("binlog_row_image"); image && *image != "FULL") {
+    problems.push_back(fmt::format(
+        "binlog_row_image is {}; set binlog_row_image = FULL (changes must carry whole rows to "
+        "be applied and compared)", *image));
+  }
+  if (auto id = value("server_id"); id && *id == "0") {
+    problems.push_back("server_id is 0, with which the server writes no usable binlog; set a "
+                       "non-zero server_id");
+  }
+  return problems;
+}
+
+Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<MyTable>& tables,
+                                       const SourceCheckOptions& options) {
+  SourceCheckReport report;
+  auto who = source.query("SELECT CURRENT_USER()");
+  if (!who.ok()) return std::move(who).error().with_context("checking the source user");
+  const std::string user = grantee(who->text(0, 0));
+  auto grant_rows = source.query("SHOW GRANTS");
+  if (!grant_rows.ok()) return std::move(grant_rows).error().with_context("checking grants");
+  std::vector<std::string> lines;
+  for (std::size_t r = 0; r < grant_rows->size(); ++r) lines.push_back(grant_rows->text(r, 0));
+  const GrantSet grants = GrantSet::parse(lines);
+
+  if (options.needs_stream) {
+    auto vars = source.query(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
+        "'binlog_row_image', 'server_id')");
+    if (!vars.ok()) return std::move(vars).error().with_context("checking binlog settings");
+    std::vector<std::pair<std::string, std::string>> values;
+    for (std::size_t r = 0; r < vars->size(); ++r) {
+      std::string name = vars->text(r, 0);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      values.emplace_back(name, vars->text(r, 1));
+    }
+    report.problems = binlog_setting_problems(values);
+    if (!grants.has("REPLICATION SLAVE")) {
+      report.problems.push_back(fmt::format(
+          "user {} may not read the binlog; run GRANT REPLICATION SLAVE ON *.* TO {}", user, user));
+    }
+    if (!grants.has("BINLOG MONITOR") && !grants.has("REPLICATION CLIENT") &&
+        !grants.has("SUPER")) {
+      report.problems.push_back(fmt::format(
+          "user {} may not see binlog positions; run GRANT BINLOG MONITOR ON *.* TO {} (MySQL and "
+          "MariaDB before 10.5: REPLICATION CLIENT)", user, user));
+    }
+  }
+
+  std::set<std::string> databases;
+  for (const auto& t : tables) {
+    databases.insert(t.database);
+    if (!grants.has("SELECT", t.database, t.name)) {
+      report.problems.push_back(fmt::format(
+          "user {} cannot read table {}; run GRANT SELECT ON {} TO {} (or ON {}.*)", user,
+          t.qualified(), t.sql_name(), user, quote_identifier(t.database)));
+    }
+    if (!t.transactional()) {
+      const std::string text = fmt::format(
+          "table {} uses the {} engine, which takes no part in a consistent snapshot, so its "
+          "rows are read as they are at that moment; convert it with ALTER TABLE {} "
+          "ENGINE=InnoDB", t.qualified(), t.engine, t.sql_name());
+      (options.needs_stream ? report.problems : report.warnings).push_back(text);
+    }
+    if (t.primary_key.empty()) {
+      report.warnings.push_back(fmt::format(
+          "table {} has no primary key: one worker copies it in one chunk, and the change "
+          "stream will find its rows by all columns", t.qualified()));
+    }
+  }
+
+  if (options.schema_create && !databases.empty()) {
+    std::vector<std::string> names(databases.begin(), databases.end());
+    auto views = source.query("SELECT DISTINCT TABLE_SCHEMA FROM information_schema.VIEWS "
+                              "WHERE TABLE_SCHEMA IN (" + sql_string_list(source, names) + ")");
+    if (!views.ok()) return std::move(views).error().with_context("listing views");
+    std::set<std::string> with_views;
+    for (std::size_t r = 0; r < views->size(); ++r) with_views.insert(views->text(r, 0));
+    for (const auto& db : names) {
+      const std::string scope = quote_identifier(db) + ".*";
+      if (with_views.count(db) != 0 && !grants.has("SHOW VIEW", db)) {
+        report.problems.push_back(fmt::format(
+            "user {} cannot read the definitions of the views in database {}; run GRANT SHOW "
+            "VIEW ON {} TO {}", user, db, scope, user));
+      }
+      if (!grants.has("TRIGGER", db)) {
+        report.problems.push_back(fmt::format(
+            "user {} cannot see the triggers of database {} (without the TRIGGER privilege "
+            "they are invisible and would not be recreated); run GRANT TRIGGER ON {} TO {}",
+            user, db, scope, user));
+      }
+    }
+    if (!grants.has("SELECT", "mysql", "proc")) {
+      report.problems.push_back(fmt::format(
+          "user {} cannot read stored routine bodies; run GRANT SELECT ON mysql.proc TO {}",
+          user, user));
+    }
+  }
+  return report;
+}
+
+}  // namespace tideway::replication::mysql
