@@ -26,7 +26,9 @@ struct SourceCheckReport {
   std::vector<std::string> warnings;
 };
 
-/// All problems and warnings found; no problems means the source is ready.
+/// All problems and warnings found; no problems means the source is ready. With
+/// schema_create, SHOW VIEW and TRIGGER on every selected database are required: without
+/// them views and triggers are invisible, so "none found" would prove nothing.
 Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<MyTable>& tables,
                                        const SourceCheckOptions& options);
 
