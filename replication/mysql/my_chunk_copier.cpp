@@ -135,6 +135,11 @@ Result<ChunkCopyStats> copy_chunk(MyConnection& source, MyConnection& target, co
     }
     if (Status s = check_warnings(target, "INSERT"); !s.ok()) return s;
     statement.clear();
+    if (statement.capacity() > 4 * context.batch_bytes) {
+      // One huge row grew the buffer; do not keep its size for the rest of the chunk.
+      std::string().swap(statement);
+      statement.reserve(context.batch_bytes + (context.batch_bytes >> 2));
+    }
     batch_rows = 0;
     if (first_flush) {
       first_flush = false;

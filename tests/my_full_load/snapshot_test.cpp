@@ -15,6 +15,7 @@
 
 #include "replication/core/load_state.h"
 #include "replication/mysql/my_full_load.h"
+#include "replication/mysql/my_handoff.h"
 #include "replication/mysql/my_position.h"
 #include "replication/mysql/my_snapshot.h"
 #include "storage/state_store.h"
@@ -151,6 +152,17 @@ TEST_CASE("With writes running, every chunk holds its rows as of its own recorde
   }
   CHECK(positions.size() <= 4);
   CHECK(earliest->to_string() == start->to_string());
+  // What the stream will read from these records: replay idempotently up to the latest.
+  auto windows = mysql::binlog_handoff_windows(state, *start);
+  REQUIRE(windows.ok());
+  if (positions.size() == 1) {
+    CHECK(windows->empty());
+  } else {
+    REQUIRE(windows->count(table) == 1);
+    CHECK_FALSE(windows->at(table).skip);
+    CHECK(*earliest < windows->at(table).until);
+    CHECK(positions.count(windows->at(table).until.to_string()) == 1);
+  }
 
   // Every row of every chunk: the initial 0 plus each update committed before the
   // chunk's position, and none after it.

@@ -2,6 +2,12 @@
 // DEFINER rewriting, SHOW CREATE TABLE splitting, chunk arithmetic and SQL literals.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
+#include "replication/core/load_state.h"
+#include "replication/mysql/my_handoff.h"
+#include "storage/state_store.h"
+
 #include "replication/mysql/my_chunk_planner.h"
 #include "replication/mysql/my_position.h"
 #include "replication/mysql/my_schema.h"
@@ -227,4 +233,42 @@ TEST_CASE("Values become literals that store the same value") {
   MyColumn odd{"we`ird", "int", "int(11)", "", true, false, false};
   CHECK(select_expression(odd) == "`we``ird`");
   CHECK(qualified_name("d`b", "t") == "`d``b`.`t`");
+}
+
+TEST_CASE("Handoff windows say per table up to where the stream applies idempotently or skips") {
+  char tmpl[] = "/tmp/tideway_myhandoff_XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(tmpl);
+  {
+    auto store = std::move(tideway::storage::StateStore::open(dir.string())).value();
+    LoadStateStore state(*store, "t1");
+    const auto start = *BinlogPosition::parse("b.000003:400;gtid=0-1-10");
+    auto plan = [&](const std::string& table, const std::string& method, int chunks) {
+      TablePlan p{table, method, 0, {}};
+      for (int i = 0; i < chunks; ++i) p.chunks.push_back({i, "", ""});
+      REQUIRE(state.save_plan(p).ok());
+    };
+    plan("db.keyed", "integer_key", 3);
+    plan("db.loose", "no_key", 1);
+    plan("db.early", "key_boundaries", 2);
+    REQUIRE(state.mark_done("db.keyed", 0, {1, 1, "b.000003:400;gtid=0-1-10"}).ok());
+    REQUIRE(state.mark_done("db.keyed", 1, {1, 1, "b.000004:120;gtid=0-1-15"}).ok());
+    REQUIRE(state.mark_done("db.keyed", 2, {1, 1, "b.000003:900;gtid=0-1-12"}).ok());
+    REQUIRE(state.mark_done("db.loose", 0, {1, 1, "b.000003:900;gtid=0-1-12"}).ok());
+    REQUIRE(state.mark_done("db.early", 0, {1, 1, "b.000003:400;gtid=0-1-10"}).ok());
+    auto windows = binlog_handoff_windows(state, start);
+    REQUIRE(windows.ok());
+    REQUIRE(windows->size() == 2);  // db.early was read at the stream's start: no window
+    CHECK(windows->at("db.keyed").until.to_string() == "b.000004:120;gtid=0-1-15");
+    CHECK_FALSE(windows->at("db.keyed").skip);
+    CHECK(windows->at("db.loose").until.to_string() == "b.000003:900;gtid=0-1-12");
+    CHECK(windows->at("db.loose").skip);
+
+    // A chunk without a position cannot be placed: an error, not a guess.
+    REQUIRE(state.mark_done("db.early", 1, {1, 1, ""}).ok());
+    auto broken = binlog_handoff_windows(state, start);
+    REQUIRE_FALSE(broken.ok());
+    CHECK(broken.error().code == tideway::ErrorCode::kCorruption);
+    CHECK(broken.error().message.find("chunk 1 of db.early") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
