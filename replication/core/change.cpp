@@ -24,6 +24,7 @@ std::size_t Change::byte_size() const {
 
 std::size_t event_byte_size(const StreamEvent& e) {
   if (const auto* c = std::get_if<Change>(&e)) return c->byte_size();
+  if (const auto* d = std::get_if<DdlEvent>(&e)) return sizeof(StreamEvent) + d->statement.size();
   return sizeof(StreamEvent);
 }
 

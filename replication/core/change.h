@@ -6,12 +6,15 @@
 // A change stream is a sequence   Begin, Change*, Commit   per source transaction, in
 // source commit order. Appliers never split a transaction; they may group several into
 // one target transaction. Positions: `Commit::end_position` is where a restart resumes
-// after this transaction (PostgreSQL: the commit record's end LSN).
+// after this transaction (PostgreSQL: the commit record's end LSN). Engines whose
+// positions are not LSNs (MySQL/MariaDB binlogs: file, offset and GTIDs) carry them as
+// text in `position`, in the engine's own format; the Lsn fields are then unused.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -83,6 +86,9 @@ struct BeginEvent {
   std::uint32_t xid = 0;
   Lsn final_lsn;                 // PostgreSQL: the commit's LSN
   std::int64_t commit_time_us = 0;  // Unix microseconds
+  /// Text-positioned engines: where this transaction starts (MySQL: "file:offset;gtid=..."
+  /// of its first event, with the GTID list before it). Empty for PostgreSQL.
+  std::string position{};  // {}: older aggregate initializers need not name it
 };
 
 struct CommitEvent {
@@ -93,6 +99,10 @@ struct CommitEvent {
   /// idle source's keepalive). Once all earlier events are applied, the checkpoint may
   /// move here, so an idle source's slot does not hold WAL forever.
   bool position_only = false;
+  /// Text-positioned engines: the resume point after this transaction (MySQL: the
+  /// "file:offset" where the next transaction starts, with the GTID list including this
+  /// one). Empty for PostgreSQL.
+  std::string position{};  // {}: older aggregate initializers need not name it
 };
 
 /// Columns the source added to a table mid-stream; applied on the target (in the same
@@ -102,7 +112,20 @@ struct AddColumnsEvent {
   std::vector<ColumnDesc> added;           // with type_name resolved on the source
 };
 
-using StreamEvent = std::variant<BeginEvent, Change, CommitEvent, AddColumnsEvent>;
+/// A schema statement the source ran (MySQL/MariaDB DDL, logged as a statement even
+/// with binlog_format=ROW), to run on the target at this point of the stream. It mostly
+/// comes as a source transaction of its own (Begin, DdlEvent, Commit), as the servers
+/// commit implicitly around DDL; a CREATE TABLE ... SELECT is followed by its rows.
+struct DdlEvent {
+  std::string schema;     // the statement's default database; "" if none
+  std::string statement;  // as the source logged it
+  std::vector<std::string> tables;  // "schema.table" it names, for messages
+  /// Session settings it ran under, to set on the target first (name, SQL value), e.g.
+  /// MySQL's ("foreign_key_checks", "0"), ("character_set_client", "33").
+  std::vector<std::pair<std::string, std::string>> session;
+};
+
+using StreamEvent = std::variant<BeginEvent, Change, CommitEvent, AddColumnsEvent, DdlEvent>;
 
 std::size_t event_byte_size(const StreamEvent& e);
 

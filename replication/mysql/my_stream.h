@@ -1,0 +1,83 @@
+#pragma once
+// Follows a MySQL/MariaDB source after its full load: reads the binlog as a replica on
+// one thread (MyStreamReader), applies it to a MySQL-family target on the calling thread
+// (MyApplier), with a byte-bounded queue between them, and checkpoints after every
+// target commit. The order of durability is fixed:
+//   1. target COMMIT (rows + _tideway.apply_position)
+//   2. RocksDB checkpoint (synced)
+// (a binlog source keeps its files by age, not by what replicas confirm, so there is no
+// step 3 as on PostgreSQL). A lost connection on either side restarts the session from
+// the durable position, always a transaction boundary, after a backoff. A malformed
+// stream, a diverged target, DDL that cannot be replayed, or a position the source has
+// purged stops the task with the position.
+//
+// Positions (checkpoints, _tideway.apply_position, status) are BinlogPosition text:
+//   "<file>:<offset of the next transaction>;gtid=<GTID list after it>"
+//   e.g. "mariadb-bin.000031:1879;gtid=0-1-1042"   (the GTID part on MariaDB only)
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "common/error.h"
+#include "replication/core/task_spec.h"
+#include "replication/mysql/my_applier.h"
+#include "replication/mysql/my_position.h"
+#include "storage/state_store.h"
+
+namespace tideway::replication::mysql {
+
+struct MyStreamOptions {
+  std::size_t queue_bytes = 64 << 20;           // Default: 64 MiB between threads.
+  std::uint32_t server_id = 0;                  // Default 0: default_server_id(task id).
+  std::chrono::milliseconds heartbeat{1000};    // Default: source heartbeat every second.
+  std::chrono::seconds read_timeout{30};        // Default: connection dead after 30 s silent.
+  int max_reconnects = 10;                      // Default: then the task fails.
+  MyApplierOptions applier;
+};
+
+/// Live figures for status, metrics and tests; written by the stream, read by anyone.
+class MyStreamStatus {
+ public:
+  std::string received_position() const { return get(received_); }
+  std::string applied_position() const { return get(applied_); }
+  std::string checkpointed_position() const { return get(checkpointed_); }
+  void set_received(std::string p) { set(received_, std::move(p)); }
+  void set_applied(std::string p) { set(applied_, std::move(p)); }
+  void set_checkpointed(std::string p) { set(checkpointed_, std::move(p)); }
+
+  /// Seconds between the source's commit of the last applied transaction and its apply;
+  /// 0 once the source is idle and everything sent is applied.
+  std::atomic<double> lag_seconds{0};
+  std::atomic<std::int64_t> last_commit_time_us{0};
+  std::atomic<std::int64_t> changes_applied{0};
+  std::atomic<std::int64_t> transactions_applied{0};
+  std::atomic<int> reconnects{0};
+  std::atomic<bool> target_binlog_disabled{false};  // sql_log_bin = 0 took effect
+
+ private:
+  std::string get(const std::string& s) const {
+    std::lock_guard lock(mutex_);
+    return s;
+  }
+  void set(std::string& s, std::string v) {
+    std::lock_guard lock(mutex_);
+    s = std::move(v);
+  }
+  mutable std::mutex mutex_;
+  std::string received_, applied_, checkpointed_;
+};
+
+/// Streams until `stop` is set (returns ok) or an error that retrying cannot fix. The
+/// task's TaskState::start_position (written by the full load, or by the caller for a
+/// cdc-only task, e.g. from current_binlog_position) is where a first run starts.
+Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStreamStatus& status,
+                        const std::atomic<bool>& stop, const MyStreamOptions& options = {});
+
+/// The source's current binlog position (SHOW MASTER STATUS; on MariaDB with the GTID
+/// list at that point): where a stream starts that needs no earlier changes.
+Result<BinlogPosition> current_binlog_position(const Endpoint& source);
+
+}  // namespace tideway::replication::mysql
