@@ -243,7 +243,8 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   }
   if (!problems.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("source {} is not ready: {}", spec.source.describe(),
+                      fmt::format("source {} (target {}) is not ready: {}",
+                                  spec.source.describe(), spec.target.describe(),
                                   join_problems(problems)));
   }
   result.warnings = report->warnings;

@@ -131,6 +131,48 @@ TEST_CASE("Every missing source grant is reported at once, before any data moves
                         db.name() + "'") == "1");
 }
 
+TEST_CASE("Grants held through the user's default role count; what the role lacks is reported") {
+  test::MyTestDb db("my_role");
+  db.source_sql("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+  const std::string role = "tw_role_" + unique_suffix();
+  struct DropRole {
+    std::string name;
+    ~DropRole() {
+      try {
+        test::admin_connection(true)->execute("DROP ROLE IF EXISTS " + name).ignore_error();
+      } catch (...) {
+        // Best effort.
+      }
+    }
+  } drop_role{role};
+  {
+    auto admin = test::admin_connection(true);
+    test::run_sql(*admin, "CREATE ROLE " + role);
+    test::run_sql(*admin, "GRANT SELECT, REPLICATION SLAVE ON *.* TO " + role);
+    test::run_sql(*admin, "GRANT SHOW VIEW, TRIGGER ON `" + db.name() + "`.* TO " + role);
+  }
+  test::SourceUser user("tw_ru_" + unique_suffix(),
+                        {"GRANT " + role + " TO {user}", "SET DEFAULT ROLE " + role + " FOR {user}"});
+  TaskSpec spec = db.task_spec();
+  spec.mode = TaskMode::kFullLoadAndCdc;
+  spec.source.user = user.name();
+  spec.source.password_file = user.password_file();
+  Run run;
+  auto r = run.load(spec);
+  REQUIRE_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  INFO(m);
+  CHECK(contains(m, "(1) user " + user.account() + " may not see binlog positions; run GRANT "
+                    "BINLOG MONITOR ON *.* TO " + user.account()));
+  CHECK_FALSE(contains(m, "(2)"));  // the role's other grants count
+
+  test::run_sql(*test::admin_connection(true), "GRANT BINLOG MONITOR ON *.* TO " + role);
+  auto ok = run.load(spec);
+  if (!ok.ok()) FAIL(ok.error().message);
+  CHECK(mysql::BinlogPosition::parse(ok->start_position));
+  CHECK(db.source_rows("t") == db.target_rows("t"));
+}
+
 TEST_CASE("A target that cannot create triggers under its binlog is reported before loading") {
   test::ScopedTargetGlobal trust("log_bin_trust_function_creators", "0");
   test::MyTestDb db("my_trust");
