@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "replication/mysql/checksum.h"
+#include "replication/mysql/control_events.h"
 #include "replication/mysql/event_header.h"
 
 namespace tideway::replication::mysql {
@@ -64,6 +66,24 @@ Status MyStreamReader::next(std::vector<StreamEvent>& out, bool& heartbeat) {
     // log_pos has 32 bits: past 4 GiB in one file, keep the high bits we know.
     offset |= here.offset & ~std::uint64_t{0xffffffff};
     if (offset + header->event_size < here.offset) offset += std::uint64_t{1} << 32;
+  }
+  // The dump's first event, a fake ROTATE naming the file, comes before any
+  // FORMAT_DESCRIPTION has told the decoder whether events carry a CRC32. It carries one
+  // when the source checksums its binlog (we asked for them): recognise it by the CRC.
+  if (!decoder_->has_format_description() && header->type() == EventType::kRotate &&
+      bytes.size() >= kEventHeaderSize + 8 + kChecksumSize && verify_event_crc32(bytes).ok()) {
+    ByteReader body(bytes.subspan(kEventHeaderSize,
+                                  bytes.size() - kEventHeaderSize - kChecksumSize));
+    auto rotate = parse_rotate(body, 8);
+    if (!rotate.ok()) {
+      return std::move(rotate).error().with_context(
+          fmt::format("binlog {}:{}: decoding the dump's first ROTATE", here.file, here.offset));
+    }
+    BinlogEvent event;
+    event.offset = offset;
+    event.header = *header;
+    event.body = std::move(*rotate);
+    return builder_->feed(event, out);
   }
   auto event = decoder_->decode(bytes, offset);
   if (auto e = schema_->take_error()) {
