@@ -195,3 +195,83 @@ TEST_CASE("With writes running, every chunk holds its rows as of its own recorde
   store.reset();
   fs::remove_all(dir);
 }
+
+TEST_CASE("A resumed load keeps the stream's start and records newer positions for new chunks") {
+  test::MyTestDb db("my_resnap");
+  db.source_sql("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB;"
+                "INSERT INTO t SELECT seq, 0 FROM seq_1_to_20000");
+  char tmpl[] = "/tmp/tideway_myresnap_test_XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  auto store = std::move(storage::StateStore::open(dir.string())).value();
+  TaskSpec spec = db.task_spec();
+  spec.mode = TaskMode::kFullLoadAndCdc;
+  spec.full_load.workers = 2;
+  spec.full_load.chunk_rows = 500;
+
+  LoadProgress first_progress;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> watching{true};
+  std::thread watcher([&] {
+    while (watching) {
+      int done = 0;
+      for (const auto& v : first_progress.snapshot()) done += v.chunks_done;
+      if (done >= 3) {
+        stop = true;
+        return;
+      }
+      std::this_thread::yield();
+    }
+  });
+  auto first = mysql::run_mysql_full_load(spec, *store, first_progress, stop);
+  watching = false;
+  watcher.join();
+  REQUIRE_FALSE(first.ok());
+  REQUIRE(first.error().code == ErrorCode::kUnavailable);
+
+  LoadStateStore state(*store, spec.id);
+  const std::string table = db.name() + ".t";
+  auto task = state.load_task();
+  REQUIRE(task.ok());
+  const std::string start_text = (*task)->start_position;
+  const auto start = mysql::BinlogPosition::parse(start_text);
+  REQUIRE(start);
+  auto before = state.load_done(table);
+  REQUIRE(before.ok());
+  REQUIRE(before->size() >= 3);
+  REQUIRE(before->size() < 40);
+
+  // The source moves on between the runs; the rest is read at newer snapshots, which
+  // see that write.
+  db.source_sql("UPDATE t SET v = 7");
+  const std::uint64_t update = domain0(db.source_value("SELECT @@last_gtid"));
+  LoadProgress second_progress;
+  std::atomic<bool> no_stop{false};
+  auto second = mysql::run_mysql_full_load(spec, *store, second_progress, no_stop);
+  if (!second.ok()) FAIL(second.error().message);
+  CHECK(second->start_position == start_text);
+  auto after = state.load_done(table);
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == 40);
+  for (const auto& [index, chunk] : *after) {
+    INFO("chunk " << index);
+    const auto read_at = mysql::BinlogPosition::parse(chunk.snapshot);
+    REQUIRE(read_at);
+    if (before->count(index) != 0) {
+      CHECK(chunk.snapshot == before->at(index).snapshot);  // not copied again
+      CHECK(domain0(read_at->gtid) < update);
+    } else {
+      CHECK(*start < *read_at);
+      CHECK(domain0(read_at->gtid) >= update);
+    }
+  }
+  // Rows of the first run's chunks predate the update; the rest carry it. The stream
+  // replays the update on the first ones: their window reaches past it.
+  CHECK(db.target_value("SELECT COUNT(*) FROM `" + db.name() + "`.t WHERE v = 7") ==
+        std::to_string(20000 - 500 * static_cast<int>(before->size())));
+  auto windows = mysql::binlog_handoff_windows(state, *start);
+  REQUIRE(windows.ok());
+  REQUIRE(windows->count(table) == 1);
+  CHECK(domain0(windows->at(table).until.gtid) >= update);
+  store.reset();
+  fs::remove_all(dir);
+}
