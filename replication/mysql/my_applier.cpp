@@ -177,6 +177,7 @@ Result<const MyApplier::TablePlan*> MyApplier::plan(const std::shared_ptr<const 
                                     table->columns[i].name, table->qualified(), where_am_i()));
     }
     if (!target_column->generated) p.columns.push_back(i);
+    p.types.push_back(target_column->data_type);
   }
   if (!table->has_key()) {
     kLog.warn("table without a primary key: updates and deletes match all columns, one row",
@@ -279,7 +280,7 @@ Status MyApplier::apply_insert(const Change& change, bool idempotent) {
     if (!present[i]) continue;
     if (!first) insert_sql_ += ", ";
     first = false;
-    if (Status s = literals_.append(insert_sql_, row.columns[i]); !s.ok()) {
+    if (Status s = literals_.append(insert_sql_, row.columns[i], (*p)->types[i]); !s.ok()) {
       return std::move(s).error().with_context(fmt::format(
           "column {} of {} at {}", change.table->columns[i].name, change.table->qualified(),
           where_am_i()));
@@ -345,7 +346,7 @@ Result<std::string> MyApplier::where_clause(const Change& change, const TablePla
     }
     where += where.empty() ? "" : " AND ";
     where += quote_identifier(t.columns[i].name) + (keyed ? " = " : " <=> ");
-    if (Status s = literals_.append(where, d, true); !s.ok()) {
+    if (Status s = literals_.append(where, d, plan.types[i], true); !s.ok()) {
       return std::move(s).error().with_context(
           fmt::format("column {} of {} at {}", t.columns[i].name, t.qualified(), where_am_i()));
     }
@@ -365,7 +366,7 @@ Status MyApplier::upsert(const Change& change, const TablePlan& plan, const repl
     const std::string q = quote_identifier(change.table->columns[i].name);
     cols += (cols.empty() ? "" : ", ") + q;
     values += values.empty() ? "" : ", ";
-    if (Status s = literals_.append(values, image.columns[i]); !s.ok()) return s;
+    if (Status s = literals_.append(values, image.columns[i], plan.types[i]); !s.ok()) return s;
     sets += fmt::format("{}{} = VALUES({})", sets.empty() ? "" : ", ", q, q);
   }
   return execute(fmt::format("INSERT INTO {} ({}) VALUES ({}) ON DUPLICATE KEY UPDATE {}",
@@ -386,7 +387,7 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
     const Datum& d = change.after->columns[i];
     if (d.state == Datum::State::kUnchanged) continue;
     sets += (sets.empty() ? "" : ", ") + quote_identifier(t.columns[i].name) + " = ";
-    if (Status s = literals_.append(sets, d); !s.ok()) {
+    if (Status s = literals_.append(sets, d, (*p)->types[i]); !s.ok()) {
       return std::move(s).error().with_context(
           fmt::format("column {} of {} at {}", t.columns[i].name, t.qualified(), where_am_i()));
     }

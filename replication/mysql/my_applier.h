@@ -80,6 +80,7 @@ class MyApplier {
   /// Columns of a table the applier writes: present on the target and not generated.
   struct TablePlan {
     std::vector<std::size_t> columns;  // indexes into TableDesc::columns
+    std::vector<std::string> types;    // target DATA_TYPE, by TableDesc column
     bool warned_keyless = false;
   };
 

@@ -15,6 +15,19 @@ void append_approximate(std::string& out, double v) {
   out += text;
 }
 
+/// 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' of 16 bytes in order.
+void append_uuid(std::string& out, std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += '\'';
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0x0f];
+  }
+  out += '\'';
+}
+
 std::string fraction(std::uint32_t microseconds) {
   return microseconds == 0 ? std::string() : fmt::format(".{:06d}", microseconds);
 }
@@ -43,7 +56,8 @@ Result<LiteralWriter> LiteralWriter::load(MyConnection& target) {
   return LiteralWriter(std::move(charsets), !target.is_mariadb());
 }
 
-Status LiteralWriter::append(std::string& out, const Datum& datum, bool for_compare) const {
+Status LiteralWriter::append(std::string& out, const Datum& datum, std::string_view target_type,
+                             bool for_compare) const {
   if (datum.state == Datum::State::kNull) {
     out += "NULL";
     return {};
@@ -52,6 +66,27 @@ Status LiteralWriter::append(std::string& out, const Datum& datum, bool for_comp
     return make_error(ErrorCode::kInternal, "a column absent from the row image has no literal");
   }
   const Value& v = datum.value;
+  // MariaDB's fixed-size binary types travel as fixed-length strings whose trailing zero
+  // bytes the binlog drops (as for BINARY); they take their full size back here.
+  const std::size_t fixed = target_type == "uuid" || target_type == "inet6" ? 16
+                            : target_type == "inet4"                       ? 4
+                                                                           : 0;
+  if (fixed != 0) {
+    const std::string* raw = nullptr;
+    if (const auto* b = v.get_if<BytesValue>()) raw = &b->bytes;
+    if (const auto* t = v.get_if<TextValue>()) raw = &t->bytes;
+    if (raw != nullptr && raw->size() <= fixed) {
+      std::string full = *raw;
+      full.resize(fixed, '\0');
+      // UUID refuses binary strings: it gets its text form.
+      if (target_type == "uuid") {
+        append_uuid(out, full);
+      } else {
+        append_hex_literal(out, full);
+      }
+      return {};
+    }
+  }
   if (const auto* i = v.get_if<IntValue>()) {
     out += std::to_string(i->value);
   } else if (const auto* u = v.get_if<UIntValue>()) {

@@ -8,7 +8,10 @@
 //                      twice on its way into a FLOAT
 //   text               _<charset> X'hex' (charset from the collation id): the bytes as
 //                      they were, in their own charset; X'hex' when it is not known
-//   bytes              X'hex' (BLOB, BINARY, spatial values in their SRID+WKB form)
+//   bytes              X'hex' (BLOB, BINARY, spatial values in their SRID+WKB form);
+//                      MariaDB INET6/INET4/UUID columns travel as fixed-length strings
+//                      without their trailing zero bytes: padded back to 16/4 bytes, and
+//                      UUID written as its text (the type refuses binary strings)
 //   date/time/datetime '...' text; zero and partial-zero dates kept (the applier's
 //                      sql_mode allows them)
 //   timestamp          'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (the session is '+00:00');
@@ -42,9 +45,11 @@ class LiteralWriter {
   /// Reads the target's collations.
   static Result<LiteralWriter> load(MyConnection& target);
 
-  /// Appends the literal of a present datum (NULL for SQL NULL). `for_compare`: the
-  /// literal is compared with a column rather than stored in one.
-  Status append(std::string& out, const Datum& datum, bool for_compare = false) const;
+  /// Appends the literal of a present datum (NULL for SQL NULL) for a target column of
+  /// information_schema DATA_TYPE `target_type`. `for_compare`: the literal is compared
+  /// with a column rather than stored in one.
+  Status append(std::string& out, const Datum& datum, std::string_view target_type,
+                bool for_compare = false) const;
 
  private:
   std::unordered_map<std::uint32_t, std::string> charsets_;
