@@ -196,6 +196,8 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
   auto who = source.query("SELECT CURRENT_USER()");
   if (!who.ok()) return std::move(who).error().with_context("checking the source user");
   const std::string user = grantee(who->text(0, 0));
+  // Plain SHOW GRANTS, not SHOW GRANTS FOR CURRENT_USER: on MariaDB only the former
+  // lists the privileges of the session's active (default) role as well.
   auto grant_rows = source.query("SHOW GRANTS");
   if (!grant_rows.ok()) return std::move(grant_rows).error().with_context("checking grants");
   std::vector<std::string> lines;
