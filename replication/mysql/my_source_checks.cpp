@@ -268,10 +268,16 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
             user, db, scope, user));
       }
     }
-    if (!grants.has("SELECT", "mysql", "proc")) {
+    // MariaDB keeps routines in mysql.proc; MySQL 8 has a data dictionary instead and
+    // a privilege of its own for reading routine bodies.
+    if (source.is_mariadb() && !grants.has("SELECT", "mysql", "proc")) {
       report.problems.push_back(fmt::format(
           "user {} cannot read stored routine bodies; run GRANT SELECT ON mysql.proc TO {}",
           user, user));
+    } else if (!source.is_mariadb() && !grants.has("SELECT") && !grants.has("SHOW_ROUTINE")) {
+      report.problems.push_back(fmt::format(
+          "user {} cannot read stored routine bodies; run GRANT SHOW_ROUTINE ON *.* TO {} "
+          "(MySQL 8.0.20 and later)", user, user));
     }
   }
   return report;
