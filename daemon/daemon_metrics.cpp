@@ -33,6 +33,9 @@ DaemonMetrics::DaemonMetrics()
       .Register(*registry_)
       .Add({{"version", kVersion}, {"commit", kGitCommit}, {"compiler", kCompiler}})
       .Set(1);
+  // Both results exist from the start, so increase() sees the first failed reload.
+  reloads_.Add({{"result", "ok"}});
+  reloads_.Add({{"result", "failed"}});
 }
 
 void DaemonMetrics::observe_request(std::string_view route, std::string_view method,

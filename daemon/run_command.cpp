@@ -84,7 +84,7 @@ class StreamLagDisplay {
       if (!tty_ && ++ticks % 40 != 0) continue;
       const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
-      const auto commit = status_.last_commit_time_us.load();
+      const auto commit = status_.oldest_pending_commit_us.load();
       const double lag_s = commit > 0 ? static_cast<double>(now_us - commit) / 1e6 : 0;
       const auto behind = status_.source_wal_end.load() > status_.checkpointed_lsn.load()
                               ? status_.source_wal_end.load() - status_.checkpointed_lsn.load()
@@ -92,7 +92,7 @@ class StreamLagDisplay {
       const std::string applied = replication::Lsn{status_.checkpointed_lsn.load()}.to_string();
       if (tty_) {
         std::fprintf(stderr, "\r\x1b[2Kstreaming %s: applied %s  %lld txns  %lld changes  "
-                     "behind %llu bytes  last commit %.1fs ago", task_.c_str(), applied.c_str(),
+                     "behind %llu bytes  lag %.1fs", task_.c_str(), applied.c_str(),
                      static_cast<long long>(status_.transactions_applied.load()),
                      static_cast<long long>(status_.changes_applied.load()),
                      static_cast<unsigned long long>(behind), lag_s);

@@ -45,12 +45,7 @@ Result<TaskView> TaskManager::cutover(const std::string& id, const CutoverOption
                       fmt::format("fence '{}' is not valid; expected \"none\" or \"read_only\"",
                                   options.fence));
   }
-  // Lag now: how long ago the last applied transaction committed on the source, when
-  // the stream has more to apply; zero when it has applied all it received.
-  const bool behind = v.received_lsn > v.checkpointed_lsn;
-  const double lag = behind && v.last_commit_time_us > 0
-                         ? static_cast<double>(now_unix_us() - v.last_commit_time_us) / 1e6
-                         : 0.0;
+  const double lag = lag_seconds(v);
   nlohmann::json plan = {
       {"preconditions", {{"state", v.state}, {"lag_seconds", lag},
                          {"max_lag_seconds", options.max_lag_seconds}}},

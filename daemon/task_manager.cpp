@@ -29,6 +29,17 @@ double seconds_since(Clock::time_point t) {
 }  // namespace
 
 
+double lag_seconds(const TaskView& v) {
+  if (v.oldest_pending_commit_us == 0) return 0.0;
+  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::max(0.0, static_cast<double>(now_us - v.oldest_pending_commit_us) / 1e6);
+}
+
+std::uint64_t lag_bytes(const TaskView& v) {
+  return v.source_wal_end > v.checkpointed_lsn ? v.source_wal_end - v.checkpointed_lsn : 0;
+}
+
 TaskManager::TaskManager(storage::StateStore& store, Journal& journal,
                          std::chrono::seconds retention_interval)
     : store_(store), journal_(journal), retention_interval_(retention_interval) {
@@ -92,6 +103,7 @@ TaskView TaskManager::view(const Task& t) const {
     v.checkpointed_lsn = s.checkpointed_lsn;
     v.source_wal_end = s.source_wal_end;
     v.last_commit_time_us = s.last_commit_time_us;
+    v.oldest_pending_commit_us = s.oldest_pending_commit_us;
     v.changes_applied = s.changes_applied;
     v.transactions_applied = s.transactions_applied;
     v.reconnects = s.reconnects;
@@ -390,7 +402,9 @@ void TaskManager::monitor_retention() {
     std::vector<std::pair<std::string, replication::TaskSpec>> watched;
     for (const auto& [id, t] : tasks_) {
       const bool has_stream = t->spec.mode != replication::TaskMode::kFullLoad;
-      if (has_stream && (t->intent == "running" || t->intent == "paused")) {
+      // Every task whose slot may exist: a stopped, failed or cut-over task's slot keeps
+      // WAL just the same until the task is deleted with drop_source_objects.
+      if (has_stream && t->intent != "created") {
         watched.emplace_back(id, t->spec);
       }
     }

@@ -49,11 +49,19 @@ struct TaskView {
   std::vector<replication::TableProgressView> tables;
   std::uint64_t received_lsn = 0, applied_lsn = 0, checkpointed_lsn = 0, source_wal_end = 0;
   std::int64_t last_commit_time_us = 0, changes_applied = 0, transactions_applied = 0;
+  std::int64_t oldest_pending_commit_us = 0;  // 0: nothing taken from the stream is unapplied
   int reconnects = 0;
   nlohmann::json cutover;     // last cutover: steps, durations, outcome
   nlohmann::json validation;  // last validation result
   nlohmann::json retention;   // slot WAL retention: retained_bytes, safe_wal_bytes, risk
 };
+
+/// Replication lag: now minus the source commit time of the oldest transaction the
+/// stream has taken but not yet committed on the target; 0 when caught up. (Not "now
+/// minus the last applied commit", which reads hours after an idle night.)
+double lag_seconds(const TaskView& view);
+/// Source head minus checkpointed position, in bytes.
+std::uint64_t lag_bytes(const TaskView& view);
 
 class TaskManager {
  public:

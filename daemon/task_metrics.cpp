@@ -36,8 +36,6 @@ const char* kStates[] = {"created", "starting", "loading", "streaming", "pausing
 
 std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
   Builder b;
-  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
   for (const TaskView& v : tasks_.list()) {
     const ClientMetric::Label task{"task", v.id};
     for (const char* s : kStates) {
@@ -46,18 +44,12 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
     }
     b.add("tideway_task_failed", "1 while the task is failed.", MetricType::Gauge, {task},
           v.state == "failed" ? 1 : 0);
-    const bool behind = v.received_lsn > v.checkpointed_lsn;
-    const double lag = behind && v.last_commit_time_us > 0
-                           ? static_cast<double>(now_us - v.last_commit_time_us) / 1e6
-                           : 0.0;
     b.add("tideway_replication_lag_seconds",
           "Seconds from the source commit of the oldest unapplied received change to now; 0 "
           "when everything received is applied.",
-          MetricType::Gauge, {task}, lag);
+          MetricType::Gauge, {task}, lag_seconds(v));
     b.add("tideway_replication_lag_bytes", "Source head position minus checkpointed position.",
-          MetricType::Gauge, {task},
-          v.source_wal_end > v.checkpointed_lsn
-              ? static_cast<double>(v.source_wal_end - v.checkpointed_lsn) : 0.0);
+          MetricType::Gauge, {task}, static_cast<double>(lag_bytes(v)));
     b.add("tideway_source_head_position", "Source's end of log as last reported (PostgreSQL LSN).",
           MetricType::Gauge, {task}, static_cast<double>(v.source_wal_end));
     b.add("tideway_applied_position", "Position applied on the target.", MetricType::Gauge,

@@ -12,6 +12,7 @@
 //   tideway_full_load_bytes_copied{task,table}
 //   tideway_validation_mismatched_tables{task}
 //   tideway_cutover_step_duration_seconds{task,step}
+//   tideway_cutover_aborted{task}                   1 if the last cutover was aborted
 //   tideway_task_failed{task}                       1 while the task is failed
 //   tideway_slot_retained_wal_bytes{task}           WAL the source keeps for the slot
 //   tideway_slot_safe_wal_bytes{task}               WAL left before the source drops it

@@ -77,7 +77,15 @@ Result<CutoverOptions> cutover_options(const api::Request& req, const api::Reque
                       "$.timeout_seconds: expected an integer from 1 to 86400");
   }
   if (auto it = ctx.query.find("dry_run"); it != ctx.query.end()) {
-    o.dry_run = it->second == "true" || it->second == "1";
+    // A mistyped value must not start a real cutover.
+    if (it->second == "true" || it->second == "1") {
+      o.dry_run = true;
+    } else if (it->second == "false" || it->second == "0") {
+      o.dry_run = false;
+    } else {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "?dry_run=" + it->second + " is not valid; expected true or false");
+    }
   }
   return o;
 }
@@ -108,7 +116,8 @@ void add_task_routes(api::Router& router, TaskManager& tasks, Journal& journal) 
              [&tasks](const api::Request&, const api::RequestContext& c) {
                const auto& id = c.path_params.at("id");
                auto drop = c.query.find("drop_source_objects");
-               const bool drop_objects = drop != c.query.end() && drop->second == "true";
+               const bool drop_objects =
+                   drop != c.query.end() && (drop->second == "true" || drop->second == "1");
                Status s = tasks.remove(id, drop_objects);
                if (!s.ok()) return error_response(tasks, id, s.error());
                return api::json_response(status::ok, {{"deleted", id},

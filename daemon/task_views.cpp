@@ -26,14 +26,7 @@ nlohmann::json task_view_json(const TaskView& v) {
                       {"rows_per_second", t.rows_per_second},
                       {"eta_seconds", t.eta_seconds}});
   }
-  const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  const bool behind = v.received_lsn > v.checkpointed_lsn;
-  const double lag_seconds = behind && v.last_commit_time_us > 0
-                                 ? static_cast<double>(now_us - v.last_commit_time_us) / 1e6
-                                 : 0.0;
-  const std::uint64_t lag_bytes =
-      v.source_wal_end > v.checkpointed_lsn ? v.source_wal_end - v.checkpointed_lsn : 0;
+
   return {{"id", v.id},
           {"state", v.state},
           {"allowed_actions", TaskManager::allowed_actions(v.state)},
@@ -44,8 +37,8 @@ nlohmann::json task_view_json(const TaskView& v) {
             {"received", lsn(v.received_lsn)},
             {"applied", lsn(v.applied_lsn)},
             {"checkpointed", lsn(v.checkpointed_lsn)},
-            {"lag_seconds", lag_seconds},
-            {"lag_bytes", lag_bytes},
+            {"lag_seconds", lag_seconds(v)},
+            {"lag_bytes", lag_bytes(v)},
             {"changes_applied", v.changes_applied},
             {"transactions_applied", v.transactions_applied},
             {"reconnects", v.reconnects}}},

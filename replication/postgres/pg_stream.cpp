@@ -183,6 +183,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
     if (Status s = state.save_checkpoint(position.to_string()); !s.ok()) return s;
     status.applied_lsn = position.value;
     status.checkpointed_lsn = position.value;
+    status.oldest_pending_commit_us = 0;
     return {};
   };
   Status result;
@@ -204,6 +205,10 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
       }
       if (const auto* c = std::get_if<CommitEvent>(&*event)) {
         status.last_commit_time_us = c->commit_time_us;
+      }
+      if (const auto* b = std::get_if<BeginEvent>(&*event)) {
+        std::int64_t none = 0;
+        status.oldest_pending_commit_us.compare_exchange_strong(none, b->commit_time_us);
       }
       if (Status s = (*applier)->apply(*event); !s.ok()) { result = s; break; }
     }
@@ -252,8 +257,12 @@ Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus
   }
   int failures = 0;
   while (!stop) {
+    const std::uint64_t before = status.checkpointed_lsn.load();
     Status s = run_session(spec, state, status, stop, options, stream_start);
     if (s.ok() || stop) return {};
+    // Count consecutive failures only: a session that moved the checkpoint was healthy
+    // until it broke, so a long-lived task is not failed by reconnects spread over days.
+    if (status.checkpointed_lsn.load() > before) failures = 0;
     if (!s.error().retryable || ++failures > options.max_reconnects) {
       kLog.error("stream failed", {{"task", spec.id}, {"error", s.message()}});
       return s;

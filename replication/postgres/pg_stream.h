@@ -35,6 +35,9 @@ struct StreamStatus {
   std::atomic<std::uint64_t> checkpointed_lsn{0};
   std::atomic<std::uint64_t> source_wal_end{0};
   std::atomic<std::int64_t> last_commit_time_us{0};  // source commit time of last applied txn
+  /// Source commit time of the oldest transaction taken from the queue but not yet
+  /// committed on the target; 0 when everything taken is applied. Lag is now minus this.
+  std::atomic<std::int64_t> oldest_pending_commit_us{0};
   std::atomic<std::int64_t> changes_applied{0};
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};

@@ -10,6 +10,7 @@
 #include "replication/postgres/pg_full_load.h"
 #include "storage/state_store.h"
 #include "tests/support/pg_test_db.h"
+#include "tests/support/temp_state_store.h"
 
 using namespace tideway;
 using namespace tideway::replication;
@@ -17,25 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempStore {
-  fs::path dir;
-  std::unique_ptr<storage::StateStore> store;
-  TempStore() {
-    char tmpl[] = "/tmp/tideway_pgload_test_XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    reopen();
-  }
-  void reopen() {
-    store.reset();
-    auto s = storage::StateStore::open(dir.string());
-    if (!s.ok()) FAIL(s.error().message);
-    store = std::move(s).value();
-  }
-  ~TempStore() {
-    store.reset();
-    fs::remove_all(dir);
-  }
-};
 
 void seed_shop(test::PgTestDb& db) {
   db.source_sql(R"(
@@ -79,13 +61,13 @@ void require_identical(test::PgTestDb& db, const std::vector<std::string>& table
 TEST_CASE("A full load recreates the schema and copies every row exactly") {
   test::PgTestDb db("fl_shop");
   seed_shop(db);
-  TempStore store;
+  test::TempStateStore store;
   TaskSpec spec = db.task_spec("shop");
   spec.full_load.workers = 3;
   spec.full_load.chunk_rows = 2000;
   LoadProgress progress;
   std::atomic<bool> stop{false};
-  auto result = postgres::run_full_load(spec, *store.store, progress, stop);
+  auto result = postgres::run_full_load(spec, *store, progress, stop);
   REQUIRE(result.ok());
   CHECK(result->tables == 4);
   CHECK(result->rows == 20000 + 24000 + 3000 + 12000);
@@ -109,7 +91,7 @@ TEST_CASE("A full load recreates the schema and copies every row exactly") {
   CHECK(db.target_value("SELECT last_value FROM orders_id_seq") == "20000");
 
   // Per-table progress was stored and adds up.
-  LoadStateStore state(*store.store, "shop");
+  LoadStateStore state(*store, "shop");
   auto plans = state.load_plans();
   REQUIRE(plans.ok());
   CHECK(plans->at("public.orders").method == "integer_key");
@@ -121,7 +103,7 @@ TEST_CASE("A full load recreates the schema and copies every row exactly") {
   CHECK((*task)->phase == TaskPhase::kLoaded);
 
   // A second run finds the load done and copies nothing.
-  auto again = postgres::run_full_load(spec, *store.store, progress, stop);
+  auto again = postgres::run_full_load(spec, *store, progress, stop);
   REQUIRE(again.ok());
   CHECK(again->chunks_copied == 0);
   CHECK(again->rows == 0);
@@ -130,7 +112,7 @@ TEST_CASE("A full load recreates the schema and copies every row exactly") {
 TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row twice") {
   test::PgTestDb db("fl_resume");
   seed_shop(db);
-  TempStore store;
+  test::TempStateStore store;
   TaskSpec spec = db.task_spec("resume");
   spec.full_load.workers = 2;
   spec.full_load.chunk_rows = 1000;
@@ -151,7 +133,7 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
       std::this_thread::yield();
     }
   });
-  auto first = postgres::run_full_load(spec, *store.store, first_progress, stop);
+  auto first = postgres::run_full_load(spec, *store, first_progress, stop);
   watching = false;
   watcher.join();
   REQUIRE_FALSE(first.ok());
@@ -159,7 +141,7 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
   CHECK(first.error().message.find("stopped") != std::string::npos);
 
   // What the target committed equals what the state store recorded as done.
-  LoadStateStore state(*store.store, "resume");
+  LoadStateStore state(*store, "resume");
   auto plans = state.load_plans();
   REQUIRE(plans.ok());
   std::size_t total_chunks = 0, done_chunks = 0;
@@ -179,7 +161,7 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
     auto done = state.load_done(table);
     if (!done->empty() && forgotten_table.empty()) {
       forgotten_table = table;
-      REQUIRE(store.store
+      REQUIRE(store
                   ->remove(storage::Family::kProgress,
                            "resume/done/" + table + "/" +
                                std::string(8 - std::to_string(done->begin()->first).size(), '0') +
@@ -190,10 +172,9 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
   REQUIRE_FALSE(forgotten_table.empty());
 
   store.reopen();  // as after a process restart
-  LoadStateStore reopened(*store.store, "resume");
   LoadProgress second_progress;
   std::atomic<bool> no_stop{false};
-  auto second = postgres::run_full_load(spec, *store.store, second_progress, no_stop);
+  auto second = postgres::run_full_load(spec, *store, second_progress, no_stop);
   REQUIRE(second.ok());
   CHECK(second->chunks_skipped == static_cast<int>(done_chunks));
   CHECK(second->chunks_copied == static_cast<int>(total_chunks - done_chunks));

@@ -12,6 +12,7 @@
 #include "replication/postgres/pg_full_load.h"
 #include "storage/state_store.h"
 #include "tests/support/pg_test_db.h"
+#include "tests/support/temp_state_store.h"
 
 using namespace tideway;
 using namespace tideway::replication;
@@ -20,17 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Run {
-  fs::path dir;
-  std::unique_ptr<storage::StateStore> store;
-  Run() {
-    char tmpl[] = "/tmp/tideway_pgprereq_test_XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    store = std::move(storage::StateStore::open(dir.string())).value();
-  }
-  ~Run() {
-    store.reset();
-    fs::remove_all(dir);
-  }
+  test::TempStateStore store;
   Result<postgres::FullLoadResult> load(const TaskSpec& spec) {
     LoadProgress progress;
     std::atomic<bool> stop{false};

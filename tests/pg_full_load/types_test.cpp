@@ -10,6 +10,7 @@
 #include "replication/postgres/pg_full_load.h"
 #include "storage/state_store.h"
 #include "tests/support/pg_test_db.h"
+#include "tests/support/temp_state_store.h"
 #include "tests/support/pg_type_fixtures.h"
 
 using namespace tideway;
@@ -25,17 +26,13 @@ TEST_CASE("Every built-in and user-defined type round-trips through the full loa
   db.source_sql(test::kUserTypesRows);
   db.source_sql("ANALYZE");
 
-  char tmpl[] = "/tmp/tideway_pgtypes_test_XXXXXX";
-  const fs::path dir = ::mkdtemp(tmpl);
   {
-    auto store = storage::StateStore::open(dir.string());
-    REQUIRE(store.ok());
+    test::TempStateStore store;
     LoadProgress progress;
     std::atomic<bool> stop{false};
-    auto result = postgres::run_full_load(db.task_spec("types"), **store, progress, stop);
+    auto result = postgres::run_full_load(db.task_spec("types"), *store, progress, stop);
     if (!result.ok()) FAIL(result.error().message);
   }
-  fs::remove_all(dir);
 
   for (const char* table : {"builtin", "custom", "toasted"}) {
     INFO("table " << table);
