@@ -100,6 +100,17 @@ Result<ChunkCopyStats> copy_chunk(MyConnection& source, MyConnection& target, co
   if (Status s = target.execute("START TRANSACTION"); !s.ok()) {
     return std::move(s).error().with_context(where);
   }
+  if (!table.transactional()) {
+    // A non-transactional table (MyISAM, Aria) keeps the rows of an interrupted chunk
+    // despite the rollback; only this chunk writes its key range, so clearing the range
+    // first makes a retry or a resume exact.
+    const std::string clear = "DELETE FROM " + table.sql_name() +
+                              (chunk.where_sql.empty() ? "" : " WHERE " + chunk.where_sql);
+    if (Status s = target.execute(clear); !s.ok()) {
+      rollback(target);
+      return std::move(s).error().with_context(where + ": clearing the chunk's range");
+    }
+  }
   auto rows = source.stream(select);
   if (!rows.ok()) {
     rollback(target);

@@ -5,8 +5,9 @@
 // the chunk's size. The rows and a marker row in `_tideway`.`load_chunks` commit in one
 // target transaction, so a chunk is either wholly on the target with its marker or not
 // at all: a crash mid-chunk leaves nothing behind, and a crash after the commit is
-// recognised on restart by the marker (no chunk is copied twice). Target tables must be
-// transactional (InnoDB) for that; see my_source_checks.
+// recognised on restart by the marker (no chunk is copied twice). That takes an InnoDB
+// target table; a non-transactional one (MyISAM, as on its source) keeps an interrupted
+// chunk's rows, so its chunk's key range is cleared before each copy instead.
 
 #include <atomic>
 #include <cstdint>

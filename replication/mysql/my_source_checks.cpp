@@ -238,8 +238,9 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
     }
     if (!t.transactional()) {
       const std::string text = fmt::format(
-          "table {} uses the {} engine, which takes no part in a consistent snapshot, so its "
-          "rows are read as they are at that moment; convert it with ALTER TABLE {} "
+          "table {} uses the {} engine, which takes no part in a consistent snapshot (its "
+          "rows are read as they are at that moment) nor in a target transaction (a chunk "
+          "cut short is cleared and copied again); convert it with ALTER TABLE {} "
           "ENGINE=InnoDB", t.qualified(), t.engine, t.sql_name());
       (options.needs_stream ? report.problems : report.warnings).push_back(text);
     }

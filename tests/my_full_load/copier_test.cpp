@@ -87,3 +87,36 @@ TEST_CASE("A chunk goes out in size-bounded INSERTs and commits with its marker,
   REQUIRE(no_marker.ok());
   CHECK_FALSE(no_marker->has_value());
 }
+
+TEST_CASE("A MyISAM chunk cut short on the target is cleared and copied exactly again") {
+  test::MyTestDb db("my_myisam");
+  db.source_sql("CREATE TABLE m (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=MyISAM;"
+                "INSERT INTO m SELECT seq, CONCAT('v', seq) FROM seq_1_to_3000");
+  // What an interrupted copy leaves in a table without transactions: some of the chunk's
+  // rows (one of them stale), next to rows of another chunk that must stay.
+  db.target_sql("CREATE DATABASE `" + db.name() + "`;"
+                "CREATE TABLE `" + db.name() + "`.m (id INT PRIMARY KEY, v VARCHAR(20)) "
+                "ENGINE=MyISAM;"
+                "INSERT INTO `" + db.name() + "`.m VALUES (5, 'v5'), (6, 'stale'), (2500, 'other')");
+  const TaskSpec spec = db.task_spec();
+  auto session = mysql::open_snapshot_session(spec.source, true);
+  if (!session.ok()) FAIL(session.error().message);
+  auto target = mysql::MyConnection::connect(spec.target, {mysql::SessionKind::kTarget, false,
+                                                           false, 10});
+  if (!target.ok()) FAIL(target.error().message);
+  REQUIRE(mysql::ensure_load_markers(**target).ok());
+  auto tables = mysql::list_tables(*session->connection, spec.tables);
+  REQUIRE(tables.ok());
+  REQUIRE(tables->size() == 1);
+  CHECK_FALSE(tables->front().transactional());
+
+  mysql::ChunkCopyContext ctx{spec.id, session->position->to_string(), nullptr, nullptr, 4096};
+  auto copied = mysql::copy_chunk(*session->connection, **target, tables->front(),
+                                  {0, "`id` < 2000", "id in [-inf, 2000)"}, ctx);
+  if (!copied.ok()) FAIL(copied.error().message);
+  CHECK(copied->rows == 1999);
+  const std::string m = "`" + db.name() + "`.m";
+  CHECK(db.target_value("SELECT COUNT(*) FROM " + m + " WHERE id < 2000") == "1999");
+  CHECK(db.target_value("SELECT v FROM " + m + " WHERE id = 6") == "v6");
+  CHECK(db.target_value("SELECT v FROM " + m + " WHERE id = 2500") == "other");
+}
