@@ -146,6 +146,28 @@ TEST_CASE("Every MariaDB type is copied exactly, extremes and zero dates include
   db.source_sql(kSeedExtremes);
   db.source_sql("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
   db.source_sql(kSeedGenerated);
+  // Every fractional precision of the temporal types, at their extremes.
+  db.source_sql("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'");
+  db.source_sql(R"(
+    CREATE TABLE fractions (id INT PRIMARY KEY,
+      dt0 DATETIME(0), dt1 DATETIME(1), dt2 DATETIME(2), dt3 DATETIME(3), dt4 DATETIME(4),
+      dt5 DATETIME(5), dt6 DATETIME(6),
+      t0 TIME(0), t1 TIME(1), t2 TIME(2), t3 TIME(3), t4 TIME(4), t5 TIME(5), t6 TIME(6),
+      ts0 TIMESTAMP(0) NULL DEFAULT NULL, ts1 TIMESTAMP(1) NULL DEFAULT NULL,
+      ts2 TIMESTAMP(2) NULL DEFAULT NULL, ts3 TIMESTAMP(3) NULL DEFAULT NULL,
+      ts4 TIMESTAMP(4) NULL DEFAULT NULL, ts5 TIMESTAMP(5) NULL DEFAULT NULL,
+      ts6 TIMESTAMP(6) NULL DEFAULT NULL) ENGINE=InnoDB;
+    INSERT INTO fractions SELECT 1, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s, s, s
+      FROM (SELECT '9999-12-31 23:59:59.999999' v, '838:59:59.999999' t,
+                   '2038-01-19 03:14:07.999999' s) x;
+    INSERT INTO fractions SELECT 2, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s, s, s
+      FROM (SELECT '0000-00-00 00:00:00' v, '-838:59:59.999999' t, '0000-00-00 00:00:00' s) x;
+    INSERT INTO fractions SELECT 3, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s, s, s
+      FROM (SELECT '2024-02-29 12:34:56.123456' v, '-00:00:00.654321' t,
+                   '1970-01-01 00:00:01.000001' s) x)");
+  db.source_sql("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+  REQUIRE(db.source_value("SELECT CONCAT_WS(' ', dt4, t2, ts5) FROM fractions WHERE id = 3") ==
+          "2024-02-29 12:34:56.1234 -00:00:00.65 1970-01-01 00:00:01.00000");
   db.source_sql("CREATE TABLE big (id INT PRIMARY KEY, lb LONGBLOB, lt LONGTEXT) ENGINE=InnoDB;"
                 "INSERT INTO big VALUES (1, REPEAT(X'00017F80FF', 3355444), REPEAT('ü', 10)),"
                 " (2, X'', REPEAT('😀', 2000000)), (3, NULL, NULL)");
@@ -160,10 +182,10 @@ TEST_CASE("Every MariaDB type is copied exactly, extremes and zero dates include
   std::atomic<bool> stop{false};
   auto result = mysql::run_mysql_full_load(spec, *store.store, progress, stop);
   if (!result.ok()) FAIL(result.error().message);
-  CHECK(result->rows == 3006 + 3);
+  CHECK(result->rows == 3006 + 3 + 3);
   CHECK(result->chunks_copied >= 8);
 
-  for (const char* table : {"all_types", "big"}) {
+  for (const char* table : {"all_types", "fractions", "big"}) {
     INFO("table " << table);
     const auto src = db.source_rows(table);
     const auto dst = db.target_rows(table);
