@@ -125,6 +125,11 @@ Result<ChunkPlan> plan_key_boundaries(MyConnection& conn, const MyTable& table,
                                     table.sql_name(), where, order, chunk_rows));
     if (!r.ok()) return std::move(r).error();
     if (r->empty()) break;
+    if (r->rows[0].size() != key.size()) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("a key boundary query returned {} columns for a {}-column "
+                                    "key", r->rows[0].size(), key.size()));
+    }
     std::vector<std::string> literals;
     std::string label;
     for (std::size_t c = 0; c < key.size(); ++c) {
