@@ -173,7 +173,9 @@ Status queue_table(const TaskSpec& spec, const MyTable& table, MyConnection& pla
     plan.table = name;
     plan.method = chunk_method_name(chunks->method);
     plan.estimated_rows = table.estimated_rows;
-    for (const auto& c : chunks->chunks) plan.chunks.push_back({c.index, c.where_sql, c.description});
+    for (const auto& c : chunks->chunks) {
+      plan.chunks.push_back({c.index, c.where_sql, c.description});
+    }
     if (Status s = state_store.save_plan(plan); !s.ok()) return s;
   }
   TableProgress& tp =
@@ -345,7 +347,8 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   if (stop) {
     return make_error(ErrorCode::kUnavailable,
                       fmt::format("full load of task {} stopped; {} chunks copied in this run, "
-                                  "the rest resumes at the next start", spec.id, run.chunks.load()));
+                                  "the rest resumes at the next start",
+                                  spec.id, run.chunks.load()));
   }
 
   if (spec.schema.create) {

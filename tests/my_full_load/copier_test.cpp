@@ -97,7 +97,8 @@ TEST_CASE("A MyISAM chunk cut short on the target is cleared and copied exactly 
   db.target_sql("CREATE DATABASE `" + db.name() + "`;"
                 "CREATE TABLE `" + db.name() + "`.m (id INT PRIMARY KEY, v VARCHAR(20)) "
                 "ENGINE=MyISAM;"
-                "INSERT INTO `" + db.name() + "`.m VALUES (5, 'v5'), (6, 'stale'), (2500, 'other')");
+                "INSERT INTO `" + db.name() +
+                "`.m VALUES (5, 'v5'), (6, 'stale'), (2500, 'other')");
   const TaskSpec spec = db.task_spec();
   auto session = mysql::open_snapshot_session(spec.source, true);
   if (!session.ok()) FAIL(session.error().message);

@@ -70,8 +70,8 @@ void seed_shop(test::MyTestDb& db) {
       SET NEW.note = COALESCE(NEW.note, 'none');
     CREATE PROCEDURE order_count(OUT n INT) SELECT COUNT(*) INTO n FROM orders;
     CREATE FUNCTION double_it(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;
-    INSERT INTO customers (email, name) SELECT CONCAT('c', seq, '@example.com'), CONCAT('name ', seq)
-      FROM seq_1_to_5000;
+    INSERT INTO customers (email, name)
+      SELECT CONCAT('c', seq, '@example.com'), CONCAT('name ', seq) FROM seq_1_to_5000;
     INSERT INTO orders (customer_id, total, created, note)
       SELECT 1 + seq % 5000, seq % 1000, DATE_ADD('2024-01-01', INTERVAL seq SECOND),
              IF(seq % 3 = 0, NULL, CONCAT('note ', seq)) FROM seq_1_to_20000;
@@ -256,7 +256,8 @@ TEST_CASE("A stopped MySQL load resumes with only the unfinished chunks, and no 
   CHECK(db.target_value(markers) == std::to_string(done_chunks));
   std::int64_t target_rows = 0;
   for (const auto& t : kShopTables) {
-    target_rows += std::stoll(db.target_value("SELECT COUNT(*) FROM `" + db.name() + "`.`" + t + "`"));
+    target_rows +=
+        std::stoll(db.target_value("SELECT COUNT(*) FROM `" + db.name() + "`.`" + t + "`"));
   }
   CHECK(target_rows == done_rows);  // nothing of an unfinished chunk stayed behind
 

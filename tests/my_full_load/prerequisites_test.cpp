@@ -152,7 +152,8 @@ TEST_CASE("Grants held through the user's default role count; what the role lack
     test::run_sql(*admin, "GRANT SHOW VIEW, TRIGGER ON `" + db.name() + "`.* TO " + role);
   }
   test::SourceUser user("tw_ru_" + unique_suffix(),
-                        {"GRANT " + role + " TO {user}", "SET DEFAULT ROLE " + role + " FOR {user}"});
+                        {"GRANT " + role + " TO {user}",
+                         "SET DEFAULT ROLE " + role + " FOR {user}"});
   TaskSpec spec = db.task_spec();
   spec.mode = TaskMode::kFullLoadAndCdc;
   spec.source.user = user.name();

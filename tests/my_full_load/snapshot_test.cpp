@@ -172,8 +172,8 @@ TEST_CASE("With writes running, every chunk holds its rows as of its own recorde
   for (const auto& chunk : (*plan)->chunks) {
     const std::uint64_t read_at = domain0(mysql::BinlogPosition::parse(
         done->at(chunk.index).snapshot)->gtid);
-    auto rows = db.target_admin().query("SELECT id, v FROM `" + db.name() + "`.accounts" +
-                                        (chunk.where_sql.empty() ? "" : " WHERE " + chunk.where_sql));
+    const std::string where = chunk.where_sql.empty() ? "" : " WHERE " + chunk.where_sql;
+    auto rows = db.target_admin().query("SELECT id, v FROM `" + db.name() + "`.accounts" + where);
     REQUIRE(rows.ok());
     for (std::size_t r = 0; r < rows->size(); ++r) {
       const int id = static_cast<int>(rows->as_int(r, 0));
