@@ -39,6 +39,27 @@ Status check_not_purged(MyConnection& source, const BinlogPosition& start) {
                                 logs->empty() ? "none" : logs->text(0, 0)));
 }
 
+/// Settings the stream works without but not as well: said once per session.
+void warn_about_settings(MyConnection& source) {
+  auto r = source.query("SELECT @@global.binlog_format, @@global.binlog_row_metadata, "
+                        "@@global.binlog_row_image");
+  if (!r.ok() || r->empty()) return;  // servers before MySQL 8 / MariaDB 10.5
+  if (r->text(0, 0) != "ROW") {
+    kLog.warn("binlog_format is not ROW: statement-based changes to replicated tables will stop "
+              "the stream", {{"binlog_format", r->text(0, 0)}});
+  }
+  if (r->text(0, 1) != "FULL") {
+    kLog.warn("binlog_row_metadata is not FULL: column names and keys come from "
+              "information_schema, and a stream catching up over DDL may have to stop",
+              {{"binlog_row_metadata", r->text(0, 1)}});
+  }
+  if (r->text(0, 2) != "FULL") {
+    kLog.warn("binlog_row_image is not FULL: keyless tables cannot be matched, and columns "
+              "missing from an image keep the target's value",
+              {{"binlog_row_image", r->text(0, 2)}});
+  }
+}
+
 /// The GTID list at a file position (MariaDB), so the stream can keep it from there.
 Result<std::string> gtid_at(MyConnection& source, const BinlogPosition& p) {
   auto r = source.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})", source.quote(p.file),
@@ -113,6 +134,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
     start = *applied;
   }
   if (Status s = check_not_purged(**source_sql, start); !s.ok()) return s;
+  warn_about_settings(**source_sql);
   if (start.gtid.empty() && (*source_sql)->is_mariadb()) {
     auto gtid = gtid_at(**source_sql, start);
     if (!gtid.ok()) return std::move(gtid).error();

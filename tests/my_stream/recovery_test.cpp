@@ -1,0 +1,123 @@
+// Recovery of the MariaDB change stream: a replica connection the source drops, and a
+// schema change replayed after a crash between the DDL and its recorded position.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "replication/core/load_state.h"
+#include "replication/mysql/my_position.h"
+#include "tests/my_stream/my_stream_test_db.h"
+
+using namespace tideway;
+using namespace tideway::replication;
+
+namespace {
+
+void require_identical(test::MyStreamDb& db, const std::vector<std::string>& tables) {
+  for (const auto& t : tables) {
+    INFO("table " << t);
+    const auto src = db.source_rows(t);
+    const auto dst = db.target_rows(t);
+    REQUIRE(src.size() == dst.size());
+    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
+  }
+}
+
+/// Where the transaction of the first statement containing `text` starts, at or after
+/// `from`, read from the source's own binlog (SHOW BINLOG EVENTS).
+std::string transaction_start(test::MyStreamDb& db, const mysql::BinlogPosition& from,
+                              const std::string& text) {
+  auto admin = mysql::MyConnection::connect(test::sandbox_endpoint(true, "", true));
+  REQUIRE(admin.ok());
+  auto events = (*admin)->query("SHOW BINLOG EVENTS IN '" + from.file + "' FROM " +
+                                std::to_string(from.offset));
+  REQUIRE(events.ok());
+  std::string gtid_pos;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    const std::string type = events->text(i, 2);
+    if (type == "Gtid") gtid_pos = events->text(i, 1);
+    if (type == "Query" && events->text(i, 5).find(text) != std::string::npos) {
+      REQUIRE_FALSE(gtid_pos.empty());
+      mysql::BinlogPosition p{from.file, std::stoull(gtid_pos), ""};
+      p.gtid = db.source_value("SELECT BINLOG_GTID_POS('" + p.file + "', " + gtid_pos + ")");
+      return p.to_string();
+    }
+  }
+  FAIL("no statement containing " << text << " in " << from.file);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("A replica connection dropped by the source is resumed from the checkpoint") {
+  test::MyStreamDb db("ms_reconnect");
+  db.both_sql("CREATE TABLE t (id INT PRIMARY KEY, v INT)");
+  db.start();
+  db.source_sql("INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)");
+  REQUIRE(db.sync());
+  // The source kills our dump thread (as a failover or an operator would).
+  auto dumps = mysql::MyConnection::connect(test::sandbox_endpoint(true, "", true));
+  REQUIRE(dumps.ok());
+  auto threads = (*dumps)->query(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'tideway_migrator' AND "
+      "COMMAND LIKE 'Binlog Dump%'");
+  REQUIRE(threads.ok());
+  REQUIRE(threads->size() >= 1);
+  for (std::size_t i = 0; i < threads->size(); ++i) {
+    REQUIRE((*dumps)->execute("KILL " + threads->text(i, 0)).ok());
+  }
+  db.source_sql("INSERT INTO t VALUES (4, 4); UPDATE t SET v = 10 WHERE id = 1");
+  REQUIRE(db.sync(180));
+  CHECK(db.status().reconnects >= 1);
+  require_identical(db, {"t", "stream_marker"});
+  REQUIRE(db.stop().ok());
+}
+
+TEST_CASE("A DDL replayed after a crash before its position was recorded is tolerated") {
+  test::MyStreamDb db("ms_ddlreplay");
+  db.both_sql("CREATE TABLE t (id INT PRIMARY KEY)");
+  db.start();
+  db.source_sql("INSERT INTO t VALUES (1)");
+  REQUIRE(db.sync());  // marker 1
+  const auto before = mysql::BinlogPosition::parse(db.status().checkpointed_position());
+  REQUIRE(before.has_value());
+  db.source_sql("ALTER TABLE t ADD COLUMN c INT DEFAULT 7");
+  db.source_sql("INSERT INTO t VALUES (2, 8)");
+  REQUIRE(db.sync());  // marker 2
+  REQUIRE(db.stop().ok());
+
+  // As if the process died right after the ALTER ran on the target: the target's
+  // position is still the ALTER's start, nothing after it is applied, and the RocksDB
+  // checkpoint is there too.
+  const std::string alter = transaction_start(db, *before, "ADD COLUMN c");
+  db.target_sql("DELETE FROM t WHERE id = 2; DELETE FROM stream_marker WHERE n = 2");
+  auto rewind = [&](bool marked) {
+    db.target_sql("UPDATE `_tideway`.`apply_position` SET position = '" + alter +
+                  "', ddl_pending = " + (marked ? "'" + alter + "'" : "NULL") +
+                  " WHERE task_id = '" + db.spec().id + "'");
+    LoadStateStore state(db.store(), db.spec().id);
+    REQUIRE(state.save_checkpoint(alter).ok());
+  };
+
+  // Without the mark, an ALTER that fails is a real error: the stream stops on it.
+  rewind(false);
+  db.start();
+  const auto ended = db.wait_end(120);
+  REQUIRE(ended.has_value());
+  REQUIRE_FALSE(ended->ok());
+  INFO(ended->message());
+  CHECK(ended->message().find("applying the schema change 'ALTER TABLE t ADD COLUMN c") !=
+        std::string::npos);
+  CHECK(ended->message().find("Duplicate column") != std::string::npos);
+
+  // With the mark the applier writes before running a DDL, the replay goes through.
+  rewind(true);
+  db.start();
+  REQUIRE(db.sync());
+  REQUIRE(db.stop().ok());
+  require_identical(db, {"t", "stream_marker"});
+  CHECK(db.target_value("SELECT GROUP_CONCAT(id, ':', c ORDER BY id) FROM t") == "1:7,2:8");
+  CHECK(db.target_value("SELECT COUNT(*) FROM `_tideway`.`apply_position` WHERE task_id = '" +
+                        db.spec().id + "' AND ddl_pending IS NULL") == "1");
+}
