@@ -89,7 +89,8 @@ Status PgApplier::apply(const StreamEvent& event) {
     if (c->position_only) return {};  // handled by advance_idle once nothing is pending
     in_source_txn_ = false;
     if (!skipping_) {
-      if (Status s = flush_inserts(); !s.ok()) return s;
+      // Inserts stay buffered across source commits in the same target transaction:
+      // many single-row transactions become one multi-row INSERT (flushed by flush()).
       pending_position_ = c->end_position;
       ++transactions_applied_;
     }
@@ -120,7 +121,9 @@ Status PgApplier::apply_change(const Change& change) {
     }
   }
   if (change.kind != ChangeKind::kInsert ||
-      (insert_table_ && (insert_table_ != change.table || insert_idempotent_ != idempotent))) {
+      (insert_table_ && (insert_table_->source_id != change.table->source_id ||
+                         insert_table_->columns.size() != change.table->columns.size() ||
+                         insert_idempotent_ != idempotent))) {
     if (Status s = flush_inserts(); !s.ok()) return s;
   }
   switch (change.kind) {
@@ -311,6 +314,7 @@ bool PgApplier::batch_due() const {
 Result<std::optional<Lsn>> PgApplier::flush() {
   if (in_source_txn_ || !target_txn_open_) return std::optional<Lsn>();
   if (!pending_position_) return std::optional<Lsn>();
+  if (Status s = flush_inserts(); !s.ok()) return std::move(s).error();
   if (Status s = record_position(*pending_position_); !s.ok()) return std::move(s).error();
   if (auto r = conn_->exec("COMMIT"); !r.ok()) {
     target_txn_open_ = false;
