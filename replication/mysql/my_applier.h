@@ -130,6 +130,7 @@ class MyApplier {
   std::optional<std::string> durable_;           // for take_durable()
   std::size_t batch_changes_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
+  std::chrono::steady_clock::time_point last_flush_{};
 
   // Consecutive inserts into one table with the same columns, not yet sent.
   std::shared_ptr<const TableDesc> insert_table_;

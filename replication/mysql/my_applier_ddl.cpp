@@ -8,6 +8,7 @@
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "replication/mysql/my_applier.h"
+#include "replication/mysql/my_stream_statement.h"
 
 namespace tideway::replication::mysql {
 namespace {
@@ -90,7 +91,11 @@ Status MyApplier::apply_ddl(const DdlEvent& ddl) {
         at == std::string::npos
             ? 0
             : static_cast<unsigned>(std::strtoul(result.message().c_str() + at + 12, nullptr, 10));
-    if (!(replay && kAlreadyApplied.count(code) > 0)) {
+    // CREATE DATABASE of a database the target already has (the operator made it, or
+    // the full load did): what the statement wanted is there.
+    const bool create_database = code == 1007 && classify_statement(ddl.statement, "").verb ==
+                                                     "CREATE DATABASE";
+    if (!create_database && !(replay && kAlreadyApplied.count(code) > 0)) {
       return std::move(result).error().with_context(
           fmt::format("applying the schema change '{}' at {}", statement_head(ddl.statement),
                       where_am_i()));

@@ -250,8 +250,11 @@ Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStre
   }
   int failures = 0;
   while (!stop) {
+    const std::string before = status.checkpointed_position();
     Status s = run_session(spec, state, status, stop, options, *stream_start);
     if (s.ok() || stop) return {};
+    // A session that moved the checkpoint was healthy: count failures afresh.
+    if (!before.empty() && status.checkpointed_position() != before) failures = 0;
     if (!s.error().retryable || ++failures > options.max_reconnects) {
       kLog.error("stream failed", {{"task", spec.id}, {"error", s.message()}});
       return s;
