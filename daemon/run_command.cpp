@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <cstdio>
 #include <thread>
 
@@ -17,6 +19,8 @@
 #include "daemon/task_spec_parser.h"
 #include "replication/core/load_state.h"
 #include "replication/core/lsn.h"
+#include "replication/mysql/my_full_load.h"
+#include "replication/mysql/my_stream.h"
 #include "replication/postgres/pg_full_load.h"
 #include "replication/postgres/pg_stream.h"
 #include "storage/state_store.h"
@@ -61,12 +65,12 @@ class StopOnSignal {
   std::thread thread_;
 };
 
-/// While streaming: lag and throughput, as a status line on a terminal or a log line
-/// every 10 s otherwise.
+/// While streaming: a status line on a terminal (refreshed), or a log line every 10 s.
 class StreamLagDisplay {
  public:
-  StreamLagDisplay(const replication::postgres::StreamStatus& status, std::string task)
-      : status_(status), task_(std::move(task)), tty_(::isatty(STDERR_FILENO) == 1) {
+  /// `render` returns the current figures as text (terminal) and fields (log).
+  StreamLagDisplay(std::function<std::string()> render, std::string task)
+      : render_(std::move(render)), task_(std::move(task)), tty_(::isatty(STDERR_FILENO) == 1) {
     thread_ = std::thread([this] { loop(); });
   }
   ~StreamLagDisplay() { stop(); }
@@ -82,35 +86,88 @@ class StreamLagDisplay {
     while (!done_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       if (!tty_ && ++ticks % 40 != 0) continue;
-      const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
-      const auto commit = status_.oldest_pending_commit_us.load();
-      const double lag_s = commit > 0 ? static_cast<double>(now_us - commit) / 1e6 : 0;
-      const auto behind = status_.source_wal_end.load() > status_.checkpointed_lsn.load()
-                              ? status_.source_wal_end.load() - status_.checkpointed_lsn.load()
-                              : 0;
-      const std::string applied = replication::Lsn{status_.checkpointed_lsn.load()}.to_string();
+      const std::string line = render_();
       if (tty_) {
-        std::fprintf(stderr, "\r\x1b[2Kstreaming %s: applied %s  %lld txns  %lld changes  "
-                     "behind %llu bytes  lag %.1fs", task_.c_str(), applied.c_str(),
-                     static_cast<long long>(status_.transactions_applied.load()),
-                     static_cast<long long>(status_.changes_applied.load()),
-                     static_cast<unsigned long long>(behind), lag_s);
+        std::fprintf(stderr, "\r\x1b[2Kstreaming %s: %s", task_.c_str(), line.c_str());
       } else {
-        kLog.info("streaming", {{"task", task_}, {"checkpoint", applied},
-                                {"transactions", status_.transactions_applied.load()},
-                                {"changes", status_.changes_applied.load()},
-                                {"bytes_behind", behind}});
+        kLog.info("streaming", {{"task", task_}, {"status", line}});
       }
     }
   }
 
-  const replication::postgres::StreamStatus& status_;
+  std::function<std::string()> render_;
   std::string task_;
   bool tty_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
+
+struct LoadSummary {
+  int tables = 0;
+  std::int64_t rows = 0;
+  int chunks_copied = 0;
+  int chunks_skipped = 0;
+};
+
+bool is_mysql_family(replication::Engine e) {
+  return e == replication::Engine::kMysql || e == replication::Engine::kMariadb;
+}
+
+/// The full load of the task's engine pair.
+Result<LoadSummary> run_load(const replication::TaskSpec& spec, storage::StateStore& store,
+                             replication::LoadProgress& progress, const std::atomic<bool>& stop) {
+  if (is_mysql_family(spec.source.engine)) {
+    auto r = replication::mysql::run_mysql_full_load(spec, store, progress, stop);
+    if (!r.ok()) return std::move(r).error();
+    for (const auto& w : r->warnings) kLog.warn("full load warning", {{"task", spec.id}, {"warning", w}});
+    for (const auto& d : r->definers_rewritten) {
+      kLog.info("DEFINER rewritten to the migration user", {{"task", spec.id}, {"object", d}});
+    }
+    return LoadSummary{r->tables, r->rows, r->chunks_copied, r->chunks_skipped};
+  }
+  auto r = replication::postgres::run_full_load(spec, store, progress, stop);
+  if (!r.ok()) return std::move(r).error();
+  return LoadSummary{r->tables, r->rows, r->chunks_copied, r->chunks_skipped};
+}
+
+/// The change stream of the task's engine pair, until stop; returns the final position.
+Result<std::string> run_stream_until_stop(const replication::TaskSpec& spec,
+                                          storage::StateStore& store,
+                                          const std::atomic<bool>& stop) {
+  if (is_mysql_family(spec.source.engine)) {
+    replication::mysql::MyStreamStatus status;
+    StreamLagDisplay display(
+        [&status] {
+          return fmt::format("applied {}  {} txns  {} changes  lag {:.1f}s",
+                             status.checkpointed_position(), status.transactions_applied.load(),
+                             status.changes_applied.load(), status.lag_seconds.load());
+        },
+        spec.id);
+    Status s = replication::mysql::run_mysql_stream(spec, store, status, stop);
+    display.stop();
+    if (!s.ok()) return std::move(s).error();
+    return status.checkpointed_position();
+  }
+  replication::postgres::StreamStatus status;
+  StreamLagDisplay display(
+      [&status] {
+        const auto pending = status.oldest_pending_commit_us.load();
+        const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto head = status.source_wal_end.load();
+        const auto done = status.checkpointed_lsn.load();
+        return fmt::format("applied {}  {} txns  {} changes  behind {} bytes  lag {:.1f}s",
+                           replication::Lsn{done}.to_string(),
+                           status.transactions_applied.load(), status.changes_applied.load(),
+                           head > done ? head - done : 0,
+                           pending > 0 ? static_cast<double>(now_us - pending) / 1e6 : 0.0);
+      },
+      spec.id);
+  Status s = replication::postgres::run_stream(spec, store, status, stop);
+  display.stop();
+  if (!s.ok()) return std::move(s).error();
+  return replication::Lsn{status.checkpointed_lsn.load()}.to_string();
+}
 
 }  // namespace
 
@@ -132,10 +189,14 @@ int cmd_run(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   using replication::Engine;
-  if (spec->source.engine != Engine::kPostgresql || spec->target.engine != Engine::kPostgresql) {
+  const bool pg_pair =
+      spec->source.engine == Engine::kPostgresql && spec->target.engine == Engine::kPostgresql;
+  const bool mysql_pair = is_mysql_family(spec->source.engine) &&
+                          is_mysql_family(spec->target.engine);
+  if (!pg_pair && !mysql_pair) {
     std::fprintf(stderr,
                  "tideway: task error: %s: %s -> %s is not supported yet; this build moves "
-                 "postgresql -> postgresql\n",
+                 "postgresql -> postgresql and mysql/mariadb -> mysql/mariadb\n",
                  task_file.c_str(), replication::engine_name(spec->source.engine),
                  replication::engine_name(spec->target.engine));
     return kExitUsage;
@@ -154,10 +215,10 @@ int cmd_run(const std::vector<std::string>& args) {
   kLog.info("task starting", {{"task", spec->id}, {"mode", replication::task_mode_name(spec->mode)},
                               {"source", spec->source.describe()},
                               {"target", spec->target.describe()}});
-  Result<replication::postgres::FullLoadResult> result = make_error(ErrorCode::kInternal, "");
+  Result<LoadSummary> result = make_error(ErrorCode::kInternal, "");
   {
     ProgressDisplay display(progress, spec->id);
-    result = replication::postgres::run_full_load(*spec, **store, progress, stop);
+    result = run_load(*spec, **store, progress, stop);
   }
   if (!result.ok()) {
     const bool stopped = stop && result.error().code == ErrorCode::kUnavailable;
@@ -185,24 +246,20 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (spec->mode == replication::TaskMode::kFullLoad) return kExitOk;
 
-  replication::postgres::StreamStatus stream_status;
-  StreamLagDisplay lag(stream_status, spec->id);
-  Status streamed = replication::postgres::run_stream(*spec, **store, stream_status, stop);
-  lag.stop();
+  auto streamed = run_stream_until_stop(*spec, **store, stop);
   if (!streamed.ok()) {
     replication::LoadStateStore state(**store, spec->id);
     if (auto s = state.load_task(); s.ok() && s->has_value()) {
       auto failed = **s;
       failed.phase = replication::TaskPhase::kFailed;
-      failed.last_error = streamed.message();
+      failed.last_error = streamed.error().message;
       (void)state.save_task(failed).ok();
     }
-    kLog.error("task failed", {{"task", spec->id}, {"error", streamed.message()}});
+    kLog.error("task failed", {{"task", spec->id}, {"error", streamed.error().message}});
     return kExitFailure;
   }
   kLog.info("task stopped; the next run resumes from the checkpoint",
-            {{"task", spec->id},
-             {"checkpoint", replication::Lsn{stream_status.checkpointed_lsn.load()}.to_string()}});
+            {{"task", spec->id}, {"checkpoint", *streamed}});
   return kExitOk;
 }
 

@@ -484,7 +484,8 @@ mariadb_admin_sql() {
 }
 
 # Source: read everything and stream the binlog; on MariaDB 10.5+ BINLOG MONITOR is what
-# REPLICATION CLIENT used to be (SHOW MASTER STATUS, SHOW BINARY LOGS).
+# REPLICATION CLIENT used to be (SHOW MASTER STATUS, SHOW BINARY LOGS). SHOW VIEW and
+# TRIGGER are needed to see view definitions and triggers, which tideway recreates.
 # Target: the schema and data privileges an operator gives an application that manages
 # its own schema; no SUPER, which managed services do not grant.
 mariadb_provision() {
@@ -492,7 +493,7 @@ mariadb_provision() {
   admin_pw=$(<"$(secret_file "$s" admin)")
   migrator_pw=$(<"$(secret_file "$s" migrator)")
   case $s in
-    mariadb-source) migrator_grants="SELECT, REPLICATION SLAVE, BINLOG MONITOR" ;;
+    mariadb-source) migrator_grants="SELECT, SHOW VIEW, TRIGGER, REPLICATION SLAVE, BINLOG MONITOR" ;;
     mariadb-target) migrator_grants="SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX,
       REFERENCES, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER, EVENT,
       EXECUTE, CREATE TEMPORARY TABLES, LOCK TABLES" ;;
