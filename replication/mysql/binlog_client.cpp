@@ -121,7 +121,8 @@ Error BinlogClient::error(const std::string& what) const {
     // The file (or GTID) the dump asked for is not in the source's binlog any more.
     const bool purged = message.find("Could not find") != std::string::npos ||
                         message.find("purged") != std::string::npos ||
-                        message.find("not found") != std::string::npos;
+                        message.find("not found") != std::string::npos ||
+                        message.find("which is not in the master's binlog") != std::string::npos;
     return make_error(purged ? ErrorCode::kNotFound : ErrorCode::kConflict,
                       fmt::format("{}: {}: {} (MySQL error {})", describe_, what, message, n));
   }

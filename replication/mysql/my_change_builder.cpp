@@ -174,6 +174,9 @@ void MyChangeBuilder::commit(const BinlogEvent& event, std::uint64_t next_offset
   pending_gtid_.reset();
   mysql_gtid_.clear();
   commit_time_us_ = 0;
+  // Every transaction maps its tables again, so the ids need not outlive it; this keeps
+  // the map as small as one transaction's tables.
+  tables_.clear();
 }
 
 Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_offset,
@@ -188,6 +191,14 @@ Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_of
     if (g->xid) {
       return fail(event, "XA transactions are not supported by the change stream; the source "
                          "ran an XA transaction on GTID " + g->gtid.text());
+    }
+    // binlog_alter_two_phase: START ALTER is logged before the ALTER is done, and may
+    // be followed by ROLLBACK ALTER; replaying it at its start could apply an ALTER the
+    // source undid.
+    constexpr std::uint8_t kTwoPhaseAlter = 0x02 | 0x04 | 0x08;
+    if ((g->flags_extra & kTwoPhaseAlter) != 0) {
+      return fail(event, "a two-phase ALTER (binlog_alter_two_phase=ON on the source) is not "
+                         "supported by the change stream; GTID " + g->gtid.text());
     }
     pending_gtid_ = g->gtid;
     standalone_ = g->standalone();

@@ -190,6 +190,14 @@ TEST_CASE("Unknown events stop the stream unless marked ignorable; INCIDENT alwa
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("XA transactions are not supported") != std::string::npos);
 
+  MariaGtidEvent start_alter;
+  start_alter.gtid = MariaGtid{0, 1, 6};
+  start_alter.flags2 = 0x01;
+  start_alter.flags_extra = 0x02;
+  s = f.builder->feed(event(start_alter, 162, 260, 40), f.out);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().find("binlog_alter_two_phase") != std::string::npos);
+
   s = f.builder->feed(insert_row(7, 1, 300), f.out);
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("without its TABLE_MAP") != std::string::npos);
