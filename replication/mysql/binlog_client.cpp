@@ -55,8 +55,9 @@ Result<std::unique_ptr<BinlogClient>> BinlogClient::connect(const Endpoint& sour
   if (!password.ok()) return std::move(password).error();
   MYSQL* conn = mysql_init(nullptr);
   if (conn == nullptr) {
-    return make_error(ErrorCode::kInternal, "the MariaDB client library could not allocate a "
-                                            "connection");
+    return make_error(ErrorCode::kInternal,
+                      "the MariaDB client library could not allocate a "
+                      "connection");
   }
   const unsigned connect_timeout = static_cast<unsigned>(options.connect_timeout_seconds);
   mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
@@ -79,8 +80,8 @@ Result<std::unique_ptr<BinlogClient>> BinlogClient::connect(const Endpoint& sour
     mysql_options(conn, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
   }
   const std::string describe = fmt::format("{}@{}:{}", source.user, source.host, source.port);
-  if (mysql_real_connect(conn, source.host.c_str(), source.user.c_str(), password->c_str(),
-                         nullptr, source.port, nullptr, 0) == nullptr) {
+  if (mysql_real_connect(conn, source.host.c_str(), source.user.c_str(), password->c_str(), nullptr,
+                         source.port, nullptr, 0) == nullptr) {
     const unsigned n = mysql_errno(conn);
     std::string message = trim(mysql_error(conn));
     mysql_close(conn);
@@ -90,10 +91,11 @@ Result<std::unique_ptr<BinlogClient>> BinlogClient::connect(const Endpoint& sour
                                   describe, message, n),
                       is_retryable_mysql_error(n));
   }
-  const bool mariadb = std::string(mysql_get_server_info(conn)).find("MariaDB") != std::string::npos;
-  std::unique_ptr<BinlogClient> client(new BinlogClient(conn, describe, options.server_id, mariadb));
-  const long long heartbeat_ns =
-      static_cast<long long>(options.heartbeat.count()) * 1000 * 1000;
+  const bool mariadb =
+      std::string(mysql_get_server_info(conn)).find("MariaDB") != std::string::npos;
+  std::unique_ptr<BinlogClient> client(
+      new BinlogClient(conn, describe, options.server_id, mariadb));
+  const long long heartbeat_ns = static_cast<long long>(options.heartbeat.count()) * 1000 * 1000;
   // MySQL 8.0.26+ reads the @source_* names, older servers and MariaDB the @master_* ones.
   std::vector<std::string> setup = {
       "SET @master_binlog_checksum = @@global.binlog_checksum, "
@@ -164,7 +166,8 @@ Status BinlogClient::start(const BinlogPosition& from) {
     // COM_BINLOG_DUMP carries a 4-byte offset.
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("cannot start the binlog dump at '{}': the offset does not fit "
-                                  "the protocol's 4 bytes", start_));
+                                  "the protocol's 4 bytes",
+                                  start_));
   }
   // COM_BINLOG_DUMP: 4 offset, 2 flags (0: block at the end of the binlog), 4 server id,
   // the file name (the rest of the packet).
@@ -173,13 +176,12 @@ Status BinlogClient::start(const BinlogPosition& from) {
   put_u16(packet, 0);
   put_u32(packet, server_id_);
   packet.insert(packet.end(), file.begin(), file.end());
-  if (conn_->methods == nullptr ||
-      conn_->methods->db_command(conn_, COM_BINLOG_DUMP, packet.data(), packet.size(), 1,
-                                 nullptr) != 0) {
+  if (conn_->methods == nullptr || conn_->methods->db_command(conn_, COM_BINLOG_DUMP, packet.data(),
+                                                              packet.size(), 1, nullptr) != 0) {
     return error(fmt::format("starting the binlog dump at {}", start_));
   }
-  kLog.info("binlog dump started", {{"source", describe_}, {"from", start_},
-                                    {"server_id", server_id_}});
+  kLog.info("binlog dump started",
+            {{"source", describe_}, {"from", start_}, {"server_id", server_id_}});
   return {};
 }
 
@@ -208,7 +210,8 @@ Result<BinlogPacket> BinlogClient::read() {
   }
   return make_error(ErrorCode::kCorruption,
                     fmt::format("{}: unexpected packet type 0x{:02x} ({} bytes) in the binlog "
-                                "dump", describe_, status, length));
+                                "dump",
+                                describe_, status, length));
 }
 
 void BinlogClient::cancel() { mariadb_cancel(conn_); }

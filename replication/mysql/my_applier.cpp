@@ -29,7 +29,9 @@ std::string table_sql(const TableDesc& t) { return qualified_name(t.schema, t.na
 
 std::string key_text(const Change& change) {
   std::string key;
-  const replication::RowImage* image = change.before ? &*change.before : change.after ? &*change.after : nullptr;
+  const replication::RowImage* image = change.before  ? &*change.before
+                                       : change.after ? &*change.after
+                                                      : nullptr;
   if (image == nullptr) return key;
   for (std::size_t i = 0; i < change.table->columns.size(); ++i) {
     if (!change.table->columns[i].key || i >= image->columns.size()) continue;
@@ -42,9 +44,9 @@ std::string key_text(const Change& change) {
 
 }  // namespace
 
-Result<std::unique_ptr<MyApplier>> MyApplier::open(const Endpoint& target, std::string task_id,
-                                                   std::map<std::string, BinlogHandoffWindow> handoff,
-                                                   MyApplierOptions options) {
+Result<std::unique_ptr<MyApplier>> MyApplier::open(
+    const Endpoint& target, std::string task_id, std::map<std::string, BinlogHandoffWindow> handoff,
+    MyApplierOptions options) {
   MyConnectOptions connect;
   connect.session = SessionKind::kTarget;
   connect.select_database = false;
@@ -65,14 +67,13 @@ Result<std::unique_ptr<MyApplier>> MyApplier::open(const Endpoint& target, std::
                       "); applied changes go to the target's binlog, if it has one";
     kLog.warn("target binlog stays on for applied changes", {{"reason", s.message()}});
   }
-  for (const char* sql : {
-           "CREATE DATABASE IF NOT EXISTS `_tideway` CHARACTER SET utf8mb4",
-           "CREATE TABLE IF NOT EXISTS `_tideway`.`apply_position` ("
-           " task_id VARCHAR(64) NOT NULL PRIMARY KEY,"
-           " position VARCHAR(4096) NOT NULL,"
-           " ddl_pending VARCHAR(4096) NULL,"
-           " applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
-           ") ENGINE=InnoDB"}) {
+  for (const char* sql : {"CREATE DATABASE IF NOT EXISTS `_tideway` CHARACTER SET utf8mb4",
+                          "CREATE TABLE IF NOT EXISTS `_tideway`.`apply_position` ("
+                          " task_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+                          " position VARCHAR(4096) NOT NULL,"
+                          " ddl_pending VARCHAR(4096) NULL,"
+                          " applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+                          ") ENGINE=InnoDB"}) {
     if (Status s = a->execute(sql, "creating _tideway.apply_position on the target"); !s.ok()) {
       return std::move(s).error();
     }
@@ -146,9 +147,8 @@ Result<const MyApplier::TablePlan*> MyApplier::plan(const std::shared_ptr<const 
   auto info = target_schema_->get(table->schema, table->name);
   if (!info.ok()) return std::move(info).error();
   if (*info == nullptr) {
-    return make_error(ErrorCode::kNotFound,
-                      fmt::format("table {} is not on the target (at {})", table->qualified(),
-                                  where_am_i()));
+    return make_error(ErrorCode::kNotFound, fmt::format("table {} is not on the target (at {})",
+                                                        table->qualified(), where_am_i()));
   }
   TablePlan p;
   for (std::size_t i = 0; i < table->columns.size(); ++i) {
@@ -181,8 +181,8 @@ Status MyApplier::apply(const StreamEvent& event) {
     current_begin_ = b->position;
     current_begin_pos_ = BinlogPosition::parse(b->position);
     if (!current_begin_pos_) {
-      return make_error(ErrorCode::kInternal, "a transaction without a binlog position: '" +
-                                                  b->position + "'");
+      return make_error(ErrorCode::kInternal,
+                        "a transaction without a binlog position: '" + b->position + "'");
     }
     // The target holds every transaction that started before its applied position.
     skipping_ = applied_ && *current_begin_pos_ < *applied_;
@@ -230,10 +230,14 @@ Status MyApplier::apply_change(const Change& change) {
   }
   if (Status s = set_foreign_key_checks(!idempotent); !s.ok()) return s;
   switch (change.kind) {
-    case ChangeKind::kInsert: return apply_insert(change, idempotent);
-    case ChangeKind::kUpdate: return apply_update(change, idempotent);
-    case ChangeKind::kDelete: return apply_delete(change, idempotent);
-    case ChangeKind::kTruncate: return apply_truncate(change);
+    case ChangeKind::kInsert:
+      return apply_insert(change, idempotent);
+    case ChangeKind::kUpdate:
+      return apply_update(change, idempotent);
+    case ChangeKind::kDelete:
+      return apply_delete(change, idempotent);
+    case ChangeKind::kTruncate:
+      return apply_truncate(change);
   }
   return {};
 }
@@ -267,9 +271,9 @@ Status MyApplier::apply_insert(const Change& change, bool idempotent) {
     if (!first) insert_sql_ += ", ";
     first = false;
     if (Status s = literals_.append(insert_sql_, row.columns[i], (*p)->types[i]); !s.ok()) {
-      return std::move(s).error().with_context(fmt::format(
-          "column {} of {} at {}", change.table->columns[i].name, change.table->qualified(),
-          where_am_i()));
+      return std::move(s).error().with_context(
+          fmt::format("column {} of {} at {}", change.table->columns[i].name,
+                      change.table->qualified(), where_am_i()));
     }
   }
   insert_sql_ += ")";
@@ -338,14 +342,15 @@ Result<std::string> MyApplier::where_clause(const Change& change, const TablePla
     }
   }
   if (where.empty()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("no column to match a row of {} on (at {})", t.qualified(),
-                                  where_am_i()));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("no column to match a row of {} on (at {})", t.qualified(), where_am_i()));
   }
   return keyed ? where : where + " LIMIT 1";
 }
 
-Status MyApplier::upsert(const Change& change, const TablePlan& plan, const replication::RowImage& image) {
+Status MyApplier::upsert(const Change& change, const TablePlan& plan,
+                         const replication::RowImage& image) {
   std::string cols, values, sets;
   for (std::size_t i : plan.columns) {
     if (image.columns[i].state == Datum::State::kUnchanged) continue;
@@ -355,10 +360,10 @@ Status MyApplier::upsert(const Change& change, const TablePlan& plan, const repl
     if (Status s = literals_.append(values, image.columns[i], plan.types[i]); !s.ok()) return s;
     sets += fmt::format("{}{} = VALUES({})", sets.empty() ? "" : ", ", q, q);
   }
-  return execute(fmt::format("INSERT INTO {} ({}) VALUES ({}) ON DUPLICATE KEY UPDATE {}",
-                             table_sql(*change.table), cols, values, sets),
-                 fmt::format("applying an update to {} at {}", change.table->qualified(),
-                             where_am_i()));
+  return execute(
+      fmt::format("INSERT INTO {} ({}) VALUES ({}) ON DUPLICATE KEY UPDATE {}",
+                  table_sql(*change.table), cols, values, sets),
+      fmt::format("applying an update to {} at {}", change.table->qualified(), where_am_i()));
 }
 
 Status MyApplier::apply_update(const Change& change, bool idempotent) {
@@ -379,8 +384,10 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
     }
   }
   if (sets.empty()) return {};  // only generated columns changed
-  const std::string what = fmt::format("applying an update to {} at {}", t.qualified(), where_am_i());
-  if (Status s = execute(fmt::format("UPDATE {} SET {} WHERE {}", table_sql(t), sets, *where), what);
+  const std::string what =
+      fmt::format("applying an update to {} at {}", t.qualified(), where_am_i());
+  if (Status s =
+          execute(fmt::format("UPDATE {} SET {} WHERE {}", table_sql(t), sets, *where), what);
       !s.ok()) {
     return s;
   }
@@ -396,9 +403,9 @@ Status MyApplier::apply_delete(const Change& change, bool idempotent) {
   if (!p.ok()) return std::move(p).error();
   auto where = where_clause(change, **p, *change.before);
   if (!where.ok()) return std::move(where).error();
-  if (Status s = execute(fmt::format("DELETE FROM {} WHERE {}", table_sql(*change.table), *where),
-                         fmt::format("applying a delete to {} at {}", change.table->qualified(),
-                                     where_am_i()));
+  if (Status s = execute(
+          fmt::format("DELETE FROM {} WHERE {}", table_sql(*change.table), *where),
+          fmt::format("applying a delete to {} at {}", change.table->qualified(), where_am_i()));
       !s.ok()) {
     return s;
   }

@@ -86,7 +86,9 @@ class MyApplier {
 
   MyApplier(std::unique_ptr<MyConnection> conn, std::string task_id,
             std::map<std::string, BinlogHandoffWindow> handoff, MyApplierOptions options)
-      : conn_(std::move(conn)), task_id_(std::move(task_id)), handoff_(std::move(handoff)),
+      : conn_(std::move(conn)),
+        task_id_(std::move(task_id)),
+        handoff_(std::move(handoff)),
         options_(options) {}
 
   Status execute(const std::string& sql, const std::string& what);
@@ -119,12 +121,12 @@ class MyApplier {
   std::string binlog_note_;
   bool foreign_key_checks_ = true;
 
-  std::optional<BinlogPosition> applied_;  // durable on the target
+  std::optional<BinlogPosition> applied_;   // durable on the target
   std::optional<std::string> ddl_pending_;  // a DDL marked but maybe not applied (restart)
   bool target_txn_open_ = false;
   bool in_source_txn_ = false;
   bool skipping_ = false;
-  std::string current_begin_;                // begin position of the source transaction
+  std::string current_begin_;  // begin position of the source transaction
   std::optional<BinlogPosition> current_begin_pos_;
   std::optional<std::string> pending_position_;  // last commit grouped into the open txn
   std::optional<std::string> durable_;           // for take_durable()

@@ -79,9 +79,9 @@ Status MyApplier::apply_ddl(const DdlEvent& ddl) {
   Status result = conn_->execute(ddl.statement);
   failpoint("my_apply.after_ddl");
   // Back to the applier's own session, whatever the statement did.
-  if (Status s = execute(fmt::format("SET NAMES utf8mb4, foreign_key_checks = {}",
-                                     foreign_key_checks_ ? 1 : 0),
-                         "restoring the session after a schema change");
+  if (Status s = execute(
+          fmt::format("SET NAMES utf8mb4, foreign_key_checks = {}", foreign_key_checks_ ? 1 : 0),
+          "restoring the session after a schema change");
       !s.ok()) {
     return s;
   }
@@ -93,18 +93,17 @@ Status MyApplier::apply_ddl(const DdlEvent& ddl) {
             : static_cast<unsigned>(std::strtoul(result.message().c_str() + at + 12, nullptr, 10));
     // CREATE DATABASE of a database the target already has (the operator made it, or
     // the full load did): what the statement wanted is there.
-    const bool create_database = code == 1007 && classify_statement(ddl.statement, "").verb ==
-                                                     "CREATE DATABASE";
+    const bool create_database =
+        code == 1007 && classify_statement(ddl.statement, "").verb == "CREATE DATABASE";
     if (!create_database && !(replay && kAlreadyApplied.count(code) > 0)) {
-      return std::move(result).error().with_context(
-          fmt::format("applying the schema change '{}' at {}", statement_head(ddl.statement),
-                      where_am_i()));
+      return std::move(result).error().with_context(fmt::format(
+          "applying the schema change '{}' at {}", statement_head(ddl.statement), where_am_i()));
     }
     kLog.info("schema change was already applied before a restart",
               {{"statement", statement_head(ddl.statement)}, {"error", result.message()}});
   }
-  kLog.info("schema change applied", {{"statement", statement_head(ddl.statement)},
-                                      {"at", current_begin_}});
+  kLog.info("schema change applied",
+            {{"statement", statement_head(ddl.statement)}, {"at", current_begin_}});
   // Every table named may look different on the target now.
   plans_.clear();
   target_schema_->forget_all();

@@ -69,8 +69,8 @@ Status LiteralWriter::append(std::string& out, const Datum& datum, std::string_v
   // MariaDB's fixed-size binary types travel as fixed-length strings whose trailing zero
   // bytes the binlog drops (as for BINARY); they take their full size back here.
   const std::size_t fixed = target_type == "uuid" || target_type == "inet6" ? 16
-                            : target_type == "inet4"                       ? 4
-                                                                           : 0;
+                            : target_type == "inet4"                        ? 4
+                                                                            : 0;
   if (fixed != 0) {
     const std::string* raw = nullptr;
     if (const auto* b = v.get_if<BytesValue>()) raw = &b->bytes;
@@ -140,7 +140,8 @@ Status LiteralWriter::append(std::string& out, const Datum& datum, std::string_v
   } else if (const auto* x = v.get_if<EngineValue>()) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("a {} value ({} bytes) has no exact SQL form the applier can "
-                                  "write", x->type_name, x->bytes.size()));
+                                  "write",
+                                  x->type_name, x->bytes.size()));
   } else {
     return make_error(ErrorCode::kInternal,
                       fmt::format("no SQL literal for a {} value", value_kind_name(v.kind())));

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "common/log.h"
-#include "replication/mysql/column_type.h"
 #include "replication/mysql/my_connection.h"
 
 namespace tideway::replication::mysql {
@@ -14,8 +13,8 @@ namespace {
 
 const log::Logger kLog{"my.changes"};
 
-const std::set<std::string> kSystemDatabases = {"mysql", "information_schema",
-                                                "performance_schema", "sys", "_tideway"};
+const std::set<std::string> kSystemDatabases = {"mysql", "information_schema", "performance_schema",
+                                                "sys", "_tideway"};
 
 std::optional<std::uint64_t> number(std::string_view text) {
   std::uint64_t v = 0;
@@ -187,18 +186,23 @@ Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_of
     return {};
   }
   if (const auto* g = event.get_if<MariaGtidEvent>()) {
-    if (in_transaction_) return fail(event, "a GTID event inside a transaction (no COMMIT before it)");
+    if (in_transaction_)
+      return fail(event, "a GTID event inside a transaction (no COMMIT before it)");
     if (g->xid) {
-      return fail(event, "XA transactions are not supported by the change stream; the source "
-                         "ran an XA transaction on GTID " + g->gtid.text());
+      return fail(event,
+                  "XA transactions are not supported by the change stream; the source "
+                  "ran an XA transaction on GTID " +
+                      g->gtid.text());
     }
     // binlog_alter_two_phase: START ALTER is logged before the ALTER is done, and may
     // be followed by ROLLBACK ALTER; replaying it at its start could apply an ALTER the
     // source undid.
     constexpr std::uint8_t kTwoPhaseAlter = 0x02 | 0x04 | 0x08;
     if ((g->flags_extra & kTwoPhaseAlter) != 0) {
-      return fail(event, "a two-phase ALTER (binlog_alter_two_phase=ON on the source) is not "
-                         "supported by the change stream; GTID " + g->gtid.text());
+      return fail(event,
+                  "a two-phase ALTER (binlog_alter_two_phase=ON on the source) is not "
+                  "supported by the change stream; GTID " +
+                      g->gtid.text());
     }
     pending_gtid_ = g->gtid;
     standalone_ = g->standalone();
@@ -206,7 +210,8 @@ Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_of
     return {};
   }
   if (const auto* g = event.get_if<GtidEvent>()) {
-    if (in_transaction_) return fail(event, "a GTID event inside a transaction (no COMMIT before it)");
+    if (in_transaction_)
+      return fail(event, "a GTID event inside a transaction (no COMMIT before it)");
     begin(event, out);
     mysql_gtid_ = g->anonymous ? std::string() : g->gtid_text();
     if (g->immediate_commit_timestamp) {
@@ -244,7 +249,8 @@ Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_of
     if (event.header.ignorable()) return {};
     return fail(event, fmt::format("event type {} is not one the stream can apply and the source "
                                    "did not mark it ignorable; stopping rather than lose what it "
-                                   "holds", event.header.type_code));
+                                   "holds",
+                                   event.header.type_code));
   }
   // FORMAT_DESCRIPTION (the decoder keeps it), STOP, HEARTBEAT, PREVIOUS_GTIDS,
   // GTID_LIST, BINLOG_CHECKPOINT, ROWS_QUERY/ANNOTATE_ROWS, INTVAR/RAND/USER_VAR (context
@@ -264,7 +270,8 @@ Status MyChangeBuilder::on_query(const BinlogEvent& event, const QueryEvent& q,
     case StatementKind::kRollback:
       // A ROLLBACK is logged only when non-transactional changes stay behind; they were
       // made on the source, so they are applied like a commit.
-      if (!in_transaction_) return fail(event, "'" + statement_head(q.query) + "' outside a transaction");
+      if (!in_transaction_)
+        return fail(event, "'" + statement_head(q.query) + "' outside a transaction");
       commit(event, next_offset, out);
       return {};
     case StatementKind::kSavepoint:
@@ -288,7 +295,8 @@ Status MyChangeBuilder::on_query(const BinlogEvent& event, const QueryEvent& q,
       break;
     case StatementKind::kDml: {
       bool replicated = info.tables.empty() && may_replicate_database(filter_, q.schema);
-      for (const auto& t : info.tables) replicated = replicated || is_replicated(filter_, t.schema, t.table);
+      for (const auto& t : info.tables)
+        replicated = replicated || is_replicated(filter_, t.schema, t.table);
       if (replicated) {
         return fail(event, fmt::format("binlog_format=ROW is required: the source logged {} as a "
                                        "statement ('{}'), which the stream cannot replay exactly; "
@@ -342,10 +350,10 @@ Status MyChangeBuilder::on_ddl(const BinlogEvent& event, const QueryEvent& q,
     const bool a = is_replicated(filter_, from.schema, from.table);
     const bool b = is_replicated(filter_, to.schema, to.table);
     if (a != b) {
-      return fail(event, fmt::format("'{}' renames {} to {}, moving a table {} the task's tables; "
-                                     "the stream stops rather than lose or invent its rows",
-                                     head, from.qualified(), to.qualified(),
-                                     a ? "out of" : "into"));
+      return fail(event,
+                  fmt::format("'{}' renames {} to {}, moving a table {} the task's tables; "
+                              "the stream stops rather than lose or invent its rows",
+                              head, from.qualified(), to.qualified(), a ? "out of" : "into"));
     }
     if (a) renames.emplace_back(from, to);
   }
@@ -368,9 +376,10 @@ Status MyChangeBuilder::on_ddl(const BinlogEvent& event, const QueryEvent& q,
   } else if (info.verb == "RENAME TABLE" && renames.size() != info.renames.size()) {
     ddl.statement = "RENAME TABLE ";
     for (std::size_t i = 0; i < renames.size(); ++i) {
-      ddl.statement += fmt::format("{}{} TO {}", i ? ", " : "",
-                                   qualified_name(renames[i].first.schema, renames[i].first.table),
-                                   qualified_name(renames[i].second.schema, renames[i].second.table));
+      ddl.statement +=
+          fmt::format("{}{} TO {}", i ? ", " : "",
+                      qualified_name(renames[i].first.schema, renames[i].first.table),
+                      qualified_name(renames[i].second.schema, renames[i].second.table));
     }
     ddl.schema.clear();
   }
@@ -408,74 +417,14 @@ Status MyChangeBuilder::on_table_map(const BinlogEvent& event, const TableMapEve
 }
 
 Result<std::shared_ptr<const TableDesc>> MyChangeBuilder::describe(const TableMapEvent& map) {
-  auto desc = std::make_shared<TableDesc>();
-  desc->source_id = static_cast<std::uint32_t>(map.table_id);
-  desc->schema = map.schema;
-  desc->name = map.table;
-  bool named = !map.columns.empty();
-  for (const auto& c : map.columns) named = named && c.name.has_value();
-  const StreamTableInfo* info = nullptr;
-  if (!named || !map.primary_key) {
-    auto loaded = source_schema_.get(map.schema, map.table);
-    if (!loaded.ok()) return std::move(loaded).error();
-    if (auto e = source_schema_.take_error()) return std::move(*e);
-    info = *loaded;
-  }
-  const std::string advice =
-      "; set binlog_row_metadata=FULL on the source so that every TABLE_MAP names its columns "
-      "and key";
-  if (!named) {
-    if (info == nullptr) {
-      return make_error(ErrorCode::kConflict,
-                        fmt::format("table {}.{} is in the binlog but no longer on the source, "
-                                    "and the binlog does not name its columns{}",
-                                    map.schema, map.table, advice));
-    }
-    if (info->columns.size() != map.columns.size()) {
-      return make_error(ErrorCode::kConflict,
-                        fmt::format("the binlog has {} columns for {}.{} but the source has {} "
-                                    "now (its schema changed since this event was written){}",
-                                    map.columns.size(), map.schema, map.table,
-                                    info->columns.size(), advice));
-    }
-  }
-  for (std::size_t i = 0; i < map.columns.size(); ++i) {
-    const ColumnDef& c = map.columns[i];
-    ColumnDesc col;
-    col.name = named ? *c.name : info->columns[i].name;
-    const StreamColumnInfo* ic = nullptr;
-    if (info != nullptr) {
-      for (const auto& candidate : info->columns) {
-        if (candidate.name == col.name) ic = &candidate;
-      }
-    }
-    if (!named && (ic == nullptr || !column_type_fits(c, ic->data_type))) {
-      return make_error(ErrorCode::kConflict,
-                        fmt::format("column {} of {}.{} is {} in the binlog but {} on the source "
-                                    "now (its schema changed since this event was written){}",
-                                    i + 1, map.schema, map.table, column_type_name(c.real_type),
-                                    ic == nullptr ? "missing" : ic->column_type, advice));
-    }
-    col.type_name = ic != nullptr ? ic->column_type : column_type_name(c.real_type);
-    if (map.primary_key) {
-      for (const auto& [index, prefix] : *map.primary_key) {
-        (void)prefix;
-        col.key = col.key || index == i;
-      }
-    } else if (!named || (info != nullptr && ic != nullptr)) {
-      // Names from information_schema, or a binlog naming columns but not the key
-      // (binlog_row_metadata=MINIMAL with names is impossible; kept for other writers).
-      col.key = ic != nullptr && ic->key;
-    }
-    desc->columns.push_back(std::move(col));
-  }
-  desc->identity = desc->has_key() ? IdentityKind::kPrimaryKey : IdentityKind::kFull;
+  auto desc = describe_table_map(map, source_schema_);
+  if (!desc.ok()) return std::move(desc).error();
   // Reuse the previous description when nothing changed: the applier batches inserts
   // into one statement per description.
-  auto& known = by_name_[desc->qualified()];
-  if (known && same_desc(*known, *desc)) return known;
-  known = desc;
-  return std::shared_ptr<const TableDesc>(desc);
+  auto& known = by_name_[(*desc)->qualified()];
+  if (known && same_desc(*known, **desc)) return known;
+  known = std::move(desc).value();
+  return known;
 }
 
 Status MyChangeBuilder::on_rows(const BinlogEvent& event, const RowsEvent& rows,
@@ -483,7 +432,8 @@ Status MyChangeBuilder::on_rows(const BinlogEvent& event, const RowsEvent& rows,
   auto it = tables_.find(rows.table_id);
   if (it == tables_.end()) {
     if (rows.rows.empty()) return {};
-    return fail(event, fmt::format("row event for table id {} without its TABLE_MAP", rows.table_id));
+    return fail(event,
+                fmt::format("row event for table id {} without its TABLE_MAP", rows.table_id));
   }
   if (it->second == nullptr) return {};  // not a replicated table
   if (!in_transaction_) return fail(event, "row event outside a transaction");

@@ -87,7 +87,7 @@ class MyChangeBuilder {
   std::string mysql_gtid_;  // MySQL: the GTID of the transaction in progress, for messages
 
   bool in_transaction_ = false;
-  bool standalone_ = false;  // MariaDB GTID without a COMMIT to follow (DDL)
+  bool standalone_ = false;      // MariaDB GTID without a COMMIT to follow (DDL)
   bool explicit_begin_ = false;  // a QUERY BEGIN opened the transaction
   std::optional<MariaGtid> pending_gtid_;
   std::int64_t commit_time_us_ = 0;

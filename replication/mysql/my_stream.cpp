@@ -32,39 +32,45 @@ Status check_not_purged(MyConnection& source, const BinlogPosition& start) {
   for (std::size_t i = 0; i < logs->size(); ++i) {
     if (logs->text(i, 0) == start.file) return {};
   }
-  return make_error(ErrorCode::kNotFound,
-                    fmt::format("position {} no longer on the source ({} was purged; the oldest "
-                                "binlog is {}); a new full load is needed",
-                                start.to_string(), start.file,
-                                logs->empty() ? "none" : logs->text(0, 0)));
+  return make_error(
+      ErrorCode::kNotFound,
+      fmt::format("position {} no longer on the source ({} was purged; the oldest "
+                  "binlog is {}); a new full load is needed",
+                  start.to_string(), start.file, logs->empty() ? "none" : logs->text(0, 0)));
 }
 
 /// Settings the stream works without but not as well: said once per session.
 void warn_about_settings(MyConnection& source) {
-  auto r = source.query("SELECT @@global.binlog_format, @@global.binlog_row_metadata, "
-                        "@@global.binlog_row_image");
+  auto r = source.query(
+      "SELECT @@global.binlog_format, @@global.binlog_row_metadata, "
+      "@@global.binlog_row_image");
   if (!r.ok() || r->empty()) return;  // servers before MySQL 8 / MariaDB 10.5
   if (r->text(0, 0) != "ROW") {
-    kLog.warn("binlog_format is not ROW: statement-based changes to replicated tables will stop "
-              "the stream", {{"binlog_format", r->text(0, 0)}});
+    kLog.warn(
+        "binlog_format is not ROW: statement-based changes to replicated tables will stop "
+        "the stream",
+        {{"binlog_format", r->text(0, 0)}});
   }
   if (r->text(0, 1) != "FULL") {
-    kLog.warn("binlog_row_metadata is not FULL: column names and keys come from "
-              "information_schema, and a stream catching up over DDL may have to stop",
-              {{"binlog_row_metadata", r->text(0, 1)}});
+    kLog.warn(
+        "binlog_row_metadata is not FULL: column names and keys come from "
+        "information_schema, and a stream catching up over DDL may have to stop",
+        {{"binlog_row_metadata", r->text(0, 1)}});
   }
   if (r->text(0, 2) != "FULL") {
-    kLog.warn("binlog_row_image is not FULL: keyless tables cannot be matched, and columns "
-              "missing from an image keep the target's value",
-              {{"binlog_row_image", r->text(0, 2)}});
+    kLog.warn(
+        "binlog_row_image is not FULL: keyless tables cannot be matched, and columns "
+        "missing from an image keep the target's value",
+        {{"binlog_row_image", r->text(0, 2)}});
   }
 }
 
 /// The GTID list at a file position (MariaDB), so the stream can keep it from there.
 Result<std::string> gtid_at(MyConnection& source, const BinlogPosition& p) {
-  auto r = source.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})", source.quote(p.file),
-                                    p.offset));
-  if (!r.ok()) return std::move(r).error().with_context("reading the GTID list at " + p.to_string());
+  auto r =
+      source.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})", source.quote(p.file), p.offset));
+  if (!r.ok())
+    return std::move(r).error().with_context("reading the GTID list at " + p.to_string());
   return r->text(0, 0);
 }
 
@@ -86,8 +92,9 @@ struct Session {
       events.clear();
       bool heartbeat = false;
       Status s = reader.next(events, heartbeat);
-      if (!s.ok()) return finish(stop || reader_done ? std::nullopt
-                                                     : std::optional<Error>(std::move(s).error()));
+      if (!s.ok())
+        return finish(stop || reader_done ? std::nullopt
+                                          : std::optional<Error>(std::move(s).error()));
       caught_up = heartbeat && !reader.in_transaction();
       for (auto& e : events) {
         const bool commit = std::holds_alternative<CommitEvent>(e);
@@ -115,7 +122,8 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
   auto windows = binlog_handoff_windows(state, stream_start);
   if (!windows.ok()) return std::move(windows).error();
   for (const auto& [table, w] : *windows) {
-    kLog.info("handoff window", {{"table", table}, {"until", w.until.to_string()},
+    kLog.info("handoff window", {{"table", table},
+                                 {"until", w.until.to_string()},
                                  {"mode", w.skip ? "skip" : "idempotent"}});
   }
   auto applier = MyApplier::open(spec.target, spec.id, std::move(windows).value(), options.applier);
@@ -153,11 +161,13 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
     if (reader.error().code == ErrorCode::kNotFound) {
       return make_error(ErrorCode::kNotFound,
                         fmt::format("position {} no longer on the source; a new full load is "
-                                    "needed ({})", start.to_string(), reader.error().message));
+                                    "needed ({})",
+                                    start.to_string(), reader.error().message));
     }
     return std::move(reader).error();
   }
-  kLog.info("streaming", {{"task", spec.id}, {"from", start.to_string()},
+  kLog.info("streaming", {{"task", spec.id},
+                          {"from", start.to_string()},
                           {"server_id", client.server_id},
                           {"target_binlog", (*applier)->target_binlog_note()}});
 
@@ -218,7 +228,8 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
     if (e.code == ErrorCode::kNotFound) {
       return make_error(ErrorCode::kNotFound,
                         fmt::format("position {} no longer on the source; a new full load is "
-                                    "needed ({})", status.checkpointed_position(), e.message));
+                                    "needed ({})",
+                                    status.checkpointed_position(), e.message));
     }
     return e;
   }
@@ -235,14 +246,16 @@ Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStre
   if (!task->has_value() || (*task)->start_position.empty()) {
     return make_error(ErrorCode::kConflict,
                       fmt::format("task {} has no stream start position; run its full load "
-                                  "first", spec.id));
+                                  "first",
+                                  spec.id));
   }
   TaskState t = **task;
   const auto stream_start = BinlogPosition::parse(t.start_position);
   if (!stream_start) {
     return make_error(ErrorCode::kCorruption,
                       fmt::format("task {} has start position '{}', which is not a binlog "
-                                  "position", spec.id, t.start_position));
+                                  "position",
+                                  spec.id, t.start_position));
   }
   if (t.phase != TaskPhase::kStreaming) {
     t.phase = TaskPhase::kStreaming;
@@ -262,7 +275,9 @@ Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStre
     status.reconnects += 1;
     const auto backoff = std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
     kLog.warn("stream interrupted; reconnecting from the last checkpoint",
-              {{"task", spec.id}, {"attempt", failures}, {"backoff_seconds", backoff.count()},
+              {{"task", spec.id},
+               {"attempt", failures},
+               {"backoff_seconds", backoff.count()},
                {"error", s.message()}});
     for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop;
          waited += std::chrono::milliseconds(100)) {
@@ -278,9 +293,9 @@ Result<BinlogPosition> current_binlog_position(const Endpoint& source) {
   auto status = (*conn)->query("SHOW MASTER STATUS");
   if (!status.ok()) return std::move(status).error();
   if (status->empty()) {
-    return make_error(ErrorCode::kConflict,
-                      source.describe() + " has no binlog (log_bin is off); a change stream "
-                                          "needs log_bin=ON and binlog_format=ROW");
+    return make_error(ErrorCode::kConflict, source.describe() +
+                                                " has no binlog (log_bin is off); a change stream "
+                                                "needs log_bin=ON and binlog_format=ROW");
   }
   BinlogPosition p;
   p.file = status->text(0, 0);

@@ -30,11 +30,11 @@
 namespace tideway::replication::mysql {
 
 struct MyStreamOptions {
-  std::size_t queue_bytes = 64 << 20;           // Default: 64 MiB between threads.
-  std::uint32_t server_id = 0;                  // Default 0: default_server_id(task id).
-  std::chrono::milliseconds heartbeat{1000};    // Default: source heartbeat every second.
-  std::chrono::seconds read_timeout{30};        // Default: connection dead after 30 s silent.
-  int max_reconnects = 10;                      // Default: then the task fails.
+  std::size_t queue_bytes = 64 << 20;         // Default: 64 MiB between threads.
+  std::uint32_t server_id = 0;                // Default 0: default_server_id(task id).
+  std::chrono::milliseconds heartbeat{1000};  // Default: source heartbeat every second.
+  std::chrono::seconds read_timeout{30};      // Default: connection dead after 30 s silent.
+  int max_reconnects = 10;                    // Default: then the task fails.
   MyApplierOptions applier;
 };
 

@@ -9,9 +9,9 @@
 namespace tideway::replication::mysql {
 
 Result<std::unique_ptr<MyStreamReader>> MyStreamReader::start(const TaskSpec& spec,
-                                                               const BinlogPosition& start,
-                                                               MyConnection& source_sql,
-                                                               const BinlogClientOptions& options) {
+                                                              const BinlogPosition& start,
+                                                              MyConnection& source_sql,
+                                                              const BinlogClientOptions& options) {
   std::unique_ptr<MyStreamReader> r(new MyStreamReader());
   auto client = BinlogClient::connect(spec.source, options);
   if (!client.ok()) return std::move(client).error();
@@ -35,8 +35,8 @@ Status MyStreamReader::next(std::vector<StreamEvent>& out, bool& heartbeat) {
   if (!packet.ok()) return std::move(packet).error();
   if (packet->kind == BinlogPacket::Kind::kEnd) {
     return make_error(ErrorCode::kUnavailable,
-                      fmt::format("{}: the source ended the binlog dump at {}",
-                                  client_->describe(), position().to_string()),
+                      fmt::format("{}: the source ended the binlog dump at {}", client_->describe(),
+                                  position().to_string()),
                       true);
   }
   const auto bytes = packet->event;
@@ -72,8 +72,8 @@ Status MyStreamReader::next(std::vector<StreamEvent>& out, bool& heartbeat) {
   // when the source checksums its binlog (we asked for them): recognise it by the CRC.
   if (!decoder_->has_format_description() && header->type() == EventType::kRotate &&
       bytes.size() >= kEventHeaderSize + 8 + kChecksumSize && verify_event_crc32(bytes).ok()) {
-    ByteReader body(bytes.subspan(kEventHeaderSize,
-                                  bytes.size() - kEventHeaderSize - kChecksumSize));
+    ByteReader body(
+        bytes.subspan(kEventHeaderSize, bytes.size() - kEventHeaderSize - kChecksumSize));
     auto rotate = parse_rotate(body, 8);
     if (!rotate.ok()) {
       return std::move(rotate).error().with_context(
@@ -91,9 +91,9 @@ Status MyStreamReader::next(std::vector<StreamEvent>& out, bool& heartbeat) {
         fmt::format("binlog {}:{}: looking up the table of a row event", here.file, offset));
   }
   if (!event.ok()) {
-    return std::move(event).error().with_context(
-        fmt::format("binlog {}:{}: decoding a {} event", here.file, offset,
-                    event_type_name(header->type_code)));
+    return std::move(event).error().with_context(fmt::format("binlog {}:{}: decoding a {} event",
+                                                             here.file, offset,
+                                                             event_type_name(header->type_code)));
   }
   if (event->get_if<HeartbeatEvent>() != nullptr) {
     heartbeat = true;

@@ -13,8 +13,8 @@ namespace {
 constexpr std::uint32_t kBinaryCollation = 63;
 
 bool is_binary_type(const std::string& data_type) {
-  static const std::set<std::string> kBinary = {"binary",     "varbinary", "tinyblob", "blob",
-                                                "mediumblob", "longblob"};
+  static const std::set<std::string> kBinary = {"binary", "varbinary",  "tinyblob",
+                                                "blob",   "mediumblob", "longblob"};
   return kBinary.count(data_type) > 0;
 }
 
@@ -108,29 +108,47 @@ bool column_type_fits(const ColumnDef& column, const std::string& data_type) {
     return false;
   };
   switch (column.column_type()) {
-    case ColumnType::kTiny: return in({"tinyint", "bool", "boolean"});
-    case ColumnType::kShort: return in({"smallint"});
-    case ColumnType::kInt24: return in({"mediumint"});
-    case ColumnType::kLong: return in({"int", "integer"});
-    case ColumnType::kLongLong: return in({"bigint"});
-    case ColumnType::kFloat: return in({"float"});
-    case ColumnType::kDouble: return in({"double", "real", "double precision"});
+    case ColumnType::kTiny:
+      return in({"tinyint", "bool", "boolean"});
+    case ColumnType::kShort:
+      return in({"smallint"});
+    case ColumnType::kInt24:
+      return in({"mediumint"});
+    case ColumnType::kLong:
+      return in({"int", "integer"});
+    case ColumnType::kLongLong:
+      return in({"bigint"});
+    case ColumnType::kFloat:
+      return in({"float"});
+    case ColumnType::kDouble:
+      return in({"double", "real", "double precision"});
     case ColumnType::kDecimal:
-    case ColumnType::kNewDecimal: return in({"decimal", "numeric"});
-    case ColumnType::kYear: return in({"year"});
+    case ColumnType::kNewDecimal:
+      return in({"decimal", "numeric"});
+    case ColumnType::kYear:
+      return in({"year"});
     case ColumnType::kDate:
-    case ColumnType::kNewDate: return in({"date"});
+    case ColumnType::kNewDate:
+      return in({"date"});
     case ColumnType::kTime:
-    case ColumnType::kTime2: return in({"time"});
+    case ColumnType::kTime2:
+      return in({"time"});
     case ColumnType::kDateTime:
-    case ColumnType::kDateTime2: return in({"datetime"});
+    case ColumnType::kDateTime2:
+      return in({"datetime"});
     case ColumnType::kTimestamp:
-    case ColumnType::kTimestamp2: return in({"timestamp"});
-    case ColumnType::kBit: return in({"bit"});
-    case ColumnType::kEnum: return in({"enum"});
-    case ColumnType::kSet: return in({"set"});
-    case ColumnType::kJson: return in({"json"});
-    case ColumnType::kVector: return in({"vector"});
+    case ColumnType::kTimestamp2:
+      return in({"timestamp"});
+    case ColumnType::kBit:
+      return in({"bit"});
+    case ColumnType::kEnum:
+      return in({"enum"});
+    case ColumnType::kSet:
+      return in({"set"});
+    case ColumnType::kJson:
+      return in({"json"});
+    case ColumnType::kVector:
+      return in({"vector"});
     case ColumnType::kGeometry:
       return in({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
                  "multipolygon", "geometrycollection"});
@@ -145,8 +163,76 @@ bool column_type_fits(const ColumnDef& column, const std::string& data_type) {
     case ColumnType::kLongBlob:
       return in({"tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",
                  "longtext", "json"});
-    default: return false;
+    default:
+      return false;
   }
+}
+
+Result<std::shared_ptr<TableDesc>> describe_table_map(const TableMapEvent& map,
+                                                      StreamSchemaCache& source_schema) {
+  auto desc = std::make_shared<TableDesc>();
+  desc->source_id = static_cast<std::uint32_t>(map.table_id);
+  desc->schema = map.schema;
+  desc->name = map.table;
+  bool named = !map.columns.empty();
+  for (const auto& c : map.columns) named = named && c.name.has_value();
+  const StreamTableInfo* info = nullptr;
+  if (!named || !map.primary_key) {
+    auto loaded = source_schema.get(map.schema, map.table);
+    if (!loaded.ok()) return std::move(loaded).error();
+    if (auto e = source_schema.take_error()) return std::move(*e);
+    info = *loaded;
+  }
+  const std::string advice =
+      "; set binlog_row_metadata=FULL on the source so that every TABLE_MAP names its columns "
+      "and key";
+  if (!named) {
+    if (info == nullptr) {
+      return make_error(ErrorCode::kConflict,
+                        fmt::format("table {}.{} is in the binlog but no longer on the source, "
+                                    "and the binlog does not name its columns{}",
+                                    map.schema, map.table, advice));
+    }
+    if (info->columns.size() != map.columns.size()) {
+      return make_error(
+          ErrorCode::kConflict,
+          fmt::format("the binlog has {} columns for {}.{} but the source has {} "
+                      "now (its schema changed since this event was written){}",
+                      map.columns.size(), map.schema, map.table, info->columns.size(), advice));
+    }
+  }
+  for (std::size_t i = 0; i < map.columns.size(); ++i) {
+    const ColumnDef& c = map.columns[i];
+    ColumnDesc col;
+    col.name = named ? *c.name : info->columns[i].name;
+    const StreamColumnInfo* ic = nullptr;
+    if (info != nullptr) {
+      for (const auto& candidate : info->columns) {
+        if (candidate.name == col.name) ic = &candidate;
+      }
+    }
+    if (!named && (ic == nullptr || !column_type_fits(c, ic->data_type))) {
+      return make_error(ErrorCode::kConflict,
+                        fmt::format("column {} of {}.{} is {} in the binlog but {} on the source "
+                                    "now (its schema changed since this event was written){}",
+                                    i + 1, map.schema, map.table, column_type_name(c.real_type),
+                                    ic == nullptr ? "missing" : ic->column_type, advice));
+    }
+    col.type_name = ic != nullptr ? ic->column_type : column_type_name(c.real_type);
+    if (map.primary_key) {
+      for (const auto& [index, prefix] : *map.primary_key) {
+        (void)prefix;
+        col.key = col.key || index == i;
+      }
+    } else if (!named || (info != nullptr && ic != nullptr)) {
+      // Names from information_schema, or a binlog naming columns but not the key
+      // (binlog_row_metadata=MINIMAL with names is impossible; kept for other writers).
+      col.key = ic != nullptr && ic->key;
+    }
+    desc->columns.push_back(std::move(col));
+  }
+  desc->identity = desc->has_key() ? IdentityKind::kPrimaryKey : IdentityKind::kFull;
+  return desc;
 }
 
 }  // namespace tideway::replication::mysql

@@ -12,6 +12,7 @@
 // column of the same type cannot be told apart this way: FULL is the setting to run with.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "replication/core/change.h"
 #include "replication/mysql/my_connection.h"
 #include "replication/mysql/rows_event.h"
 #include "replication/mysql/table_map_event.h"
@@ -32,8 +34,8 @@ struct StreamColumnInfo {
   std::string column_type;  // COLUMN_TYPE: "int(10) unsigned", "enum('a','b')"
   bool is_unsigned = false;
   std::optional<std::uint32_t> collation_id;  // 63 for binary types, nullopt if none
-  bool key = false;        // part of the primary key
-  bool generated = false;  // VIRTUAL/STORED generated column
+  bool key = false;                           // part of the primary key
+  bool generated = false;                     // VIRTUAL/STORED generated column
 };
 
 struct StreamTableInfo {
@@ -68,6 +70,12 @@ class StreamSchemaCache {
   std::map<std::pair<std::string, std::string>, std::unique_ptr<StreamTableInfo>> tables_;
   std::optional<Error> error_;
 };
+
+/// The core description of a TABLE_MAP's table: names and key from the TABLE_MAP when
+/// it has them (binlog_row_metadata=FULL), else from `source_schema`, which must then fit
+/// it (column count, type family per column) or the result is an error asking for FULL.
+Result<std::shared_ptr<TableDesc>> describe_table_map(const TableMapEvent& map,
+                                                      StreamSchemaCache& source_schema);
 
 /// Whether a TABLE_MAP column type code can hold a column of information_schema
 /// DATA_TYPE `data_type` (same family: both integers of the same width, both temporal

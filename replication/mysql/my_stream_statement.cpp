@@ -9,8 +9,8 @@ namespace {
 struct Token {
   enum class Kind { kWord, kQuoted, kString, kSymbol };
   Kind kind = Kind::kSymbol;
-  std::string text;   // words upper-cased; quoted identifiers unquoted
-  std::string raw;    // words as written (identifiers keep their case)
+  std::string text;  // words upper-cased; quoted identifiers unquoted
+  std::string raw;   // words as written (identifiers keep their case)
 };
 
 bool word_char(char c) {
@@ -216,11 +216,11 @@ class Parser {
 };
 
 const std::set<std::string> kIgnorableHeads = {
-    "GRANT",   "REVOKE", "FLUSH", "ANALYZE",  "OPTIMIZE", "REPAIR", "CHECK", "CHECKSUM",
-    "INSTALL", "UNINSTALL", "SET", "DO",      "PURGE",    "RESET",  "KILL",  "SHUTDOWN",
-    "CACHE",   "LOAD_INDEX"};
+    "GRANT", "REVOKE",   "FLUSH",   "ANALYZE",   "OPTIMIZE", "REPAIR",
+    "CHECK", "CHECKSUM", "INSTALL", "UNINSTALL", "SET",      "DO",
+    "PURGE", "RESET",    "KILL",    "SHUTDOWN",  "CACHE",    "LOAD_INDEX"};
 
-const std::set<std::string> kAccountObjects = {"USER",    "ROLE",     "SERVER",    "TABLESPACE",
+const std::set<std::string> kAccountObjects = {"USER",    "ROLE",     "SERVER",   "TABLESPACE",
                                                "LOGFILE", "RESOURCE", "INSTANCE", "SPATIAL"};
 
 const std::set<std::string> kSchemaObjects = {"VIEW",  "TRIGGER",  "PROCEDURE", "FUNCTION",

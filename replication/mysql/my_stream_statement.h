@@ -44,10 +44,10 @@ struct StatementInfo {
   std::string verb;               // "ALTER TABLE", "DROP INDEX", "INSERT", ...
   std::vector<TableName> tables;  // tables acted on (a RENAME: both names of each pair)
   std::vector<std::pair<TableName, TableName>> renames;  // RENAME TABLE, ALTER ... RENAME
-  std::string database;           // kDatabaseDdl: the database
-  bool temporary = false;         // CREATE/DROP TEMPORARY TABLE
-  bool if_exists = false;         // DROP ... IF EXISTS
-  bool uses_default_schema = false;  // some name was unqualified
+  std::string database;                                  // kDatabaseDdl: the database
+  bool temporary = false;                                // CREATE/DROP TEMPORARY TABLE
+  bool if_exists = false;                                // DROP ... IF EXISTS
+  bool uses_default_schema = false;                      // some name was unqualified
 };
 
 /// Classifies `sql`; unqualified names get `default_schema`.

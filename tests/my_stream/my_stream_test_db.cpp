@@ -1,9 +1,9 @@
 #include "tests/my_stream/my_stream_test_db.h"
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <stdexcept>
 

@@ -1,7 +1,6 @@
 // Recovery of the MariaDB change stream: a replica connection the source drops, and a
 // schema change replayed after a crash between the DDL and its recorded position.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -127,9 +126,10 @@ TEST_CASE("Changes a chunk already holds are replayed idempotently in its handof
   db.both_sql("CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE TABLE nokey (v INT)");
   auto start = mysql::current_binlog_position(db.spec().source);
   REQUIRE(start.ok());
-  db.source_sql("INSERT INTO t VALUES (1, 1), (2, 2); UPDATE t SET v = 10 WHERE id = 1; "
-                "DELETE FROM t WHERE id = 2; INSERT INTO t VALUES (3, 3); "
-                "INSERT INTO nokey VALUES (1), (1)");
+  db.source_sql(
+      "INSERT INTO t VALUES (1, 1), (2, 2); UPDATE t SET v = 10 WHERE id = 1; "
+      "DELETE FROM t WHERE id = 2; INSERT INTO t VALUES (3, 3); "
+      "INSERT INTO nokey VALUES (1), (1)");
   // The full load read both tables here, later than the stream's start: their copies
   // already hold the changes above.
   auto read_at = mysql::current_binlog_position(db.spec().source);
@@ -141,8 +141,8 @@ TEST_CASE("Changes a chunk already holds are replayed idempotently in its handof
     task.phase = TaskPhase::kLoaded;
     task.start_position = start->to_string();
     REQUIRE(state.save_task(task).ok());
-    for (const auto& [table, method] : {std::pair<std::string, std::string>{"t", "pk_range"},
-                                        {"nokey", "no_key"}}) {
+    for (const auto& [table, method] :
+         {std::pair<std::string, std::string>{"t", "pk_range"}, {"nokey", "no_key"}}) {
       TablePlan plan;
       plan.table = db.name() + "." + table;
       plan.method = method;
@@ -151,8 +151,9 @@ TEST_CASE("Changes a chunk already holds are replayed idempotently in its handof
       REQUIRE(state.mark_done(plan.table, 0, ChunkDone{2, 0, read_at->to_string()}).ok());
     }
   }
-  db.source_sql("INSERT INTO t VALUES (4, 4); UPDATE t SET v = 30 WHERE id = 3; "
-                "INSERT INTO nokey VALUES (2)");
+  db.source_sql(
+      "INSERT INTO t VALUES (4, 4); UPDATE t SET v = 30 WHERE id = 3; "
+      "INSERT INTO nokey VALUES (2)");
   db.start();
   REQUIRE(db.sync());
   REQUIRE(db.stop().ok());

@@ -2,7 +2,6 @@
 // does with events a live server rarely sends (unknown types, INCIDENT, XA, DDL across
 // the task's boundary), and how positions and GTIDs advance.
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,8 +125,10 @@ TEST_CASE("Statements are classified by their head, comments and quoting underst
   s = classify_statement("SET STATEMENT max_statement_time=60 FOR TRUNCATE t", "db");
   CHECK(s.verb == "TRUNCATE TABLE");
 
-  s = classify_statement("CREATE OR REPLACE DEFINER=`root`@`localhost` SQL SECURITY INVOKER "
-                         "VIEW v AS SELECT 1", "db");
+  s = classify_statement(
+      "CREATE OR REPLACE DEFINER=`root`@`localhost` SQL SECURITY INVOKER "
+      "VIEW v AS SELECT 1",
+      "db");
   CHECK(s.kind == StatementKind::kSchemaObject);
   CHECK(s.tables.front() == TableName{"db", "v"});
 
@@ -228,9 +229,8 @@ TEST_CASE("DDL naming tables outside the task is narrowed to the task's tables o
 
   Fixture g;
   REQUIRE(g.builder->feed(gtid(6, 100, true), g.out).ok());
-  s = g.builder->feed(query("shop", "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1",
-                            150),
-                      g.out);
+  s = g.builder->feed(
+      query("shop", "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1", 150), g.out);
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("CREATE TRIGGER in replicated database shop") != std::string::npos);
 }

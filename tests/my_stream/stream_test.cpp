@@ -1,9 +1,8 @@
 // The MariaDB change stream against the real sandbox servers: transactions, cascades,
 // DDL mid-stream, restarts, divergence, and a transaction larger than memory.
-#include <catch2/catch.hpp>
-
 #include <sys/resource.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
@@ -61,8 +60,9 @@ TEST_CASE("ON DELETE/UPDATE CASCADE: the target's foreign keys change the childr
       " FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE"
       ") ENGINE=InnoDB");
   db.start();
-  db.source_sql("INSERT INTO parent VALUES (1, 'a'), (2, 'b'), (3, 'c');"
-                "INSERT INTO child VALUES (10, 1), (11, 1), (20, 2), (30, 3)");
+  db.source_sql(
+      "INSERT INTO parent VALUES (1, 'a'), (2, 'b'), (3, 'c');"
+      "INSERT INTO child VALUES (10, 1), (11, 1), (20, 2), (30, 3)");
   REQUIRE(db.sync());
   // InnoDB logs only the parent rows; the children change by cascade on each side.
   db.source_sql("DELETE FROM parent WHERE id = 1");
@@ -80,12 +80,14 @@ TEST_CASE("DDL mid-stream: ALTER, RENAME, CREATE, TRUNCATE and DROP, with writes
   db.start();
   db.source_sql("INSERT INTO item VALUES (1, 'one'), (2, 'two')");
   db.source_sql("ALTER TABLE item ADD COLUMN price DECIMAL(10,2) NOT NULL DEFAULT 0");
-  db.source_sql("INSERT INTO item VALUES (3, 'three', 9.99); "
-                "UPDATE item SET price = 1.50 WHERE id = 1");
+  db.source_sql(
+      "INSERT INTO item VALUES (3, 'three', 9.99); "
+      "UPDATE item SET price = 1.50 WHERE id = 1");
   db.source_sql("RENAME TABLE item TO product");
   db.source_sql("INSERT INTO product VALUES (4, 'four', 4.00); DELETE FROM product WHERE id = 2");
-  db.source_sql("ALTER TABLE product CHANGE price cost DECIMAL(12,3) NOT NULL, "
-                "DROP COLUMN name, ADD INDEX by_cost (cost)");
+  db.source_sql(
+      "ALTER TABLE product CHANGE price cost DECIMAL(12,3) NOT NULL, "
+      "DROP COLUMN name, ADD INDEX by_cost (cost)");
   db.source_sql("UPDATE product SET cost = cost * 2");
   db.source_sql("CREATE TABLE extra (k VARCHAR(5) PRIMARY KEY, v JSON)");
   db.source_sql("INSERT INTO extra VALUES ('a', '[1]'), ('b', '{}')");
@@ -100,7 +102,8 @@ TEST_CASE("DDL mid-stream: ALTER, RENAME, CREATE, TRUNCATE and DROP, with writes
   CHECK(db.target_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
                         db.name() + "' AND TABLE_NAME IN ('item', 'gone')") == "0");
   CHECK(db.target_value("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE "
-                        "TABLE_SCHEMA = '" + db.name() + "' AND INDEX_NAME = 'by_cost'") == "1");
+                        "TABLE_SCHEMA = '" +
+                        db.name() + "' AND INDEX_NAME = 'by_cost'") == "1");
   REQUIRE(db.stop().ok());
 }
 
@@ -192,8 +195,9 @@ TEST_CASE("Statement-based DML on a replicated table stops the stream") {
   test::MyStreamDb db("ms_stmt");
   db.both_sql("CREATE TABLE t (id INT PRIMARY KEY)");
   db.start();
-  db.source_sql("SET SESSION binlog_format = 'STATEMENT'; INSERT INTO t VALUES (1); "
-                "SET SESSION binlog_format = 'ROW'");
+  db.source_sql(
+      "SET SESSION binlog_format = 'STATEMENT'; INSERT INTO t VALUES (1); "
+      "SET SESSION binlog_format = 'ROW'");
   const auto ended = db.wait_end(120);
   REQUIRE(ended.has_value());
   REQUIRE_FALSE(ended->ok());

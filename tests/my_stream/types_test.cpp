@@ -1,7 +1,6 @@
 // Every MariaDB column type through the binlog stream, compared value for value with
 // the source (HEX of the stored bytes, shortest doubles, exact decimals and times).
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -98,8 +97,9 @@ TEST_CASE("Every MariaDB type arrives exactly through inserts, updates and delet
       "a.bn = b.bn, a.vb = b.vb, a.tb = b.tb, a.bl = b.bl, a.mb = b.mb, a.lb = b.lb, "
       "a.e = b.e, a.st = b.st, a.js = b.js, a.g = b.g, a.pt = b.pt, a.pg = b.pg, "
       "a.ip6 = b.ip6, a.u = b.u, a.ip4 = b.ip4");
-  db.source_sql("UPDATE types SET ti = 1, vc = 'now set', js = '{}', e = 2, st = 7, "
-                "ts = '2001-02-03 04:05:06', b64 = 12345 WHERE id = 3");
+  db.source_sql(
+      "UPDATE types SET ti = 1, vc = 'now set', js = '{}', e = 2, st = 7, "
+      "ts = '2001-02-03 04:05:06', b64 = 12345 WHERE id = 3");
   REQUIRE(db.sync());
   require_identical(db, "types");
   // UUIDs of other versions and variants, which MariaDB stores in another byte order.
@@ -134,12 +134,14 @@ TEST_CASE("A table without a primary key: updates and deletes touch one matching
 
 TEST_CASE("Without binlog_row_metadata=FULL, names and signedness come from the source") {
   test::MyStreamDb db("ms_nolog");
-  db.both_sql("CREATE TABLE t (id INT UNSIGNED PRIMARY KEY, big BIGINT UNSIGNED, "
-              "name VARCHAR(20) CHARACTER SET latin1, blb BLOB, txt TEXT)");
+  db.both_sql(
+      "CREATE TABLE t (id INT UNSIGNED PRIMARY KEY, big BIGINT UNSIGNED, "
+      "name VARCHAR(20) CHARACTER SET latin1, blb BLOB, txt TEXT)");
   db.source_sql("SET GLOBAL binlog_row_metadata = NO_LOG");
   db.start();
-  db.source_sql("INSERT INTO t VALUES (4294967295, 18446744073709551615, _latin1 X'E9', "
-                "X'00FF', 'ü'), (1, 0, 'a', X'', '')");
+  db.source_sql(
+      "INSERT INTO t VALUES (4294967295, 18446744073709551615, _latin1 X'E9', "
+      "X'00FF', 'ü'), (1, 0, 'a', X'', '')");
   db.source_sql("UPDATE t SET big = big - 1, name = 'b' WHERE id = 4294967295");
   db.source_sql("DELETE FROM t WHERE id = 1");
   const bool synced = db.sync();
