@@ -138,8 +138,17 @@ Status PgApplier::apply_change(const Change& change) {
 Status PgApplier::apply_insert(const Change& change, bool idempotent) {
   insert_table_ = change.table;
   insert_idempotent_ = idempotent;
-  for (const auto& d : change.after->columns) insert_params_.push_back(param_of(d));
+  for (const auto& d : change.after->columns) {
+    insert_params_.push_back(param_of(d));
+    if (insert_params_.back()) insert_bytes_ += insert_params_.back()->size();
+  }
   ++insert_rows_;
+  if (!idempotent) {
+    if (insert_rows_ >= options_.copy_rows || insert_bytes_ >= options_.copy_bytes) {
+      return flush_inserts();
+    }
+    return {};
+  }
   const std::size_t width = std::max<std::size_t>(1, change.table->columns.size());
   // libpq caps a statement at 65535 parameters.
   if (insert_rows_ >= options_.insert_rows_per_statement || (insert_rows_ + 1) * width > 65535) {
@@ -148,9 +157,82 @@ Status PgApplier::apply_insert(const Change& change, bool idempotent) {
   return {};
 }
 
+namespace {
+
+// COPY text format: tab-separated, \N for NULL, backslash escapes for the characters the
+// format itself uses.
+void append_copy_field(std::string& out, const std::optional<std::string>& v) {
+  if (!v) {
+    out.append("\\N");
+    return;
+  }
+  for (char c : *v) {
+    switch (c) {
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+Status PgApplier::copy_inserts(const TableDesc& t) {
+  std::string cols;
+  for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + conn_->quote_ident(c.name);
+  if (Status s = conn_->start_copy_in(fmt::format("COPY {} ({}) FROM STDIN", table_sql(*conn_, t), cols));
+      !s.ok()) {
+    return s;
+  }
+  const std::size_t width = t.columns.size();
+  std::string buffer;
+  buffer.reserve(std::min<std::size_t>(insert_bytes_ + insert_rows_ * width * 2, 1 << 20));
+  for (std::size_t i = 0; i < insert_params_.size(); ++i) {
+    append_copy_field(buffer, insert_params_[i]);
+    buffer.push_back((i + 1) % width == 0 ? '\n' : '\t');
+    if (buffer.size() >= (1 << 20)) {
+      if (Status s = conn_->put_copy_data(buffer); !s.ok()) return s;
+      buffer.clear();
+    }
+  }
+  if (!buffer.empty()) {
+    if (Status s = conn_->put_copy_data(buffer); !s.ok()) return s;
+  }
+  auto rows = conn_->end_copy_in();
+  if (!rows.ok()) return std::move(rows).error();
+  if (static_cast<std::size_t>(*rows) != insert_rows_) {
+    return make_error(ErrorCode::kInternal,
+                      fmt::format("COPY into {} loaded {} rows, {} were sent", t.qualified(),
+                                  *rows, insert_rows_));
+  }
+  return {};
+}
+
 Status PgApplier::flush_inserts() {
   if (!insert_table_ || insert_rows_ == 0) return {};
   const TableDesc& t = *insert_table_;
+  if (!insert_idempotent_ && !t.columns.empty()) {
+    Status copied = copy_inserts(t);
+    const std::size_t rows = insert_rows_;
+    auto table = insert_table_;
+    insert_table_.reset();
+    insert_params_.clear();
+    insert_rows_ = 0;
+    insert_bytes_ = 0;
+    if (copied.ok()) return {};
+    if (copied.message().find("SQLSTATE 23505") != std::string::npos) {
+      return make_error(ErrorCode::kConflict,
+                        fmt::format("target has diverged from the source at transaction with "
+                                    "commit LSN {}: inserting {} rows into {} hit an existing key "
+                                    "({})", current_final_lsn_.to_string(), rows,
+                                    table->qualified(), copied.message()));
+    }
+    return std::move(copied).error().with_context(
+        fmt::format("applying inserts into {} at commit LSN {}", table->qualified(),
+                    current_final_lsn_.to_string()));
+  }
   std::string cols;
   for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + conn_->quote_ident(c.name);
   std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", table_sql(*conn_, t), cols);
@@ -176,6 +258,7 @@ Status PgApplier::flush_inserts() {
   insert_table_.reset();
   insert_params_.clear();
   insert_rows_ = 0;
+  insert_bytes_ = 0;
   if (!r.ok()) {
     if (r.error().message.find("SQLSTATE 23505") != std::string::npos) {
       return make_error(ErrorCode::kConflict,

@@ -31,7 +31,10 @@ namespace tideway::replication::postgres {
 struct ApplierOptions {
   std::size_t max_batch_changes = 20000;  // Default: changes per target transaction.
   std::chrono::milliseconds max_batch_delay{200};  // Default: commit at least this often.
-  std::size_t insert_rows_per_statement = 500;     // Default: rows per multi-row INSERT.
+  std::size_t insert_rows_per_statement = 500;     // Default: rows per multi-row INSERT
+                                                   // (idempotent handoff inserts only).
+  std::size_t copy_rows = 10000;                   // Default: rows per COPY batch.
+  std::size_t copy_bytes = 4 << 20;                // Default: value bytes per COPY batch.
 };
 
 /// Per table (schema.table): changes committed at or before this LSN are already in the
@@ -75,6 +78,9 @@ class PgApplier {
   Status apply_change(const Change& change);
   Status apply_insert(const Change& change, bool idempotent);
   Status flush_inserts();
+  /// Runs of plain inserts go through COPY FROM STDIN (no per-statement parse and plan);
+  /// the values are the source's text output, which COPY's text format reads back.
+  Status copy_inserts(const TableDesc& table);
   Status apply_update(const Change& change, bool idempotent);
   Status apply_delete(const Change& change, bool idempotent);
   Status apply_truncate(const Change& change);
@@ -104,6 +110,7 @@ class PgApplier {
   bool insert_idempotent_ = false;
   std::vector<std::optional<std::string>> insert_params_;
   std::size_t insert_rows_ = 0;
+  std::size_t insert_bytes_ = 0;
 
   std::int64_t changes_applied_ = 0;
   std::int64_t transactions_applied_ = 0;
