@@ -180,6 +180,7 @@ Status MyApplier::apply(const StreamEvent& event) {
     in_source_txn_ = true;
     current_begin_ = b->position;
     current_begin_pos_ = BinlogPosition::parse(b->position);
+    txn_changes_ = 0;
     if (!current_begin_pos_) {
       return make_error(ErrorCode::kInternal,
                         "a transaction without a binlog position: '" + b->position + "'");
@@ -212,6 +213,7 @@ Status MyApplier::apply(const StreamEvent& event) {
   failpoint("my_apply.mid_batch");
   ++batch_changes_;
   ++changes_applied_;
+  ++txn_changes_;
   return {};
 }
 

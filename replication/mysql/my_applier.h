@@ -128,6 +128,7 @@ class MyApplier {
   bool skipping_ = false;
   std::string current_begin_;  // begin position of the source transaction
   std::optional<BinlogPosition> current_begin_pos_;
+  std::size_t txn_changes_ = 0;                  // changes of the current source transaction so far
   std::optional<std::string> pending_position_;  // last commit grouped into the open txn
   std::optional<std::string> durable_;           // for take_durable()
   std::size_t batch_changes_ = 0;

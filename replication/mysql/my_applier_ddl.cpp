@@ -32,6 +32,14 @@ const std::set<unsigned> kAlreadyApplied = {
 }  // namespace
 
 Status MyApplier::apply_ddl(const DdlEvent& ddl) {
+  // The implicit commit of a DDL would split a source transaction that already changed
+  // rows; the servers never log that, so it is a malformed stream, not a case to handle.
+  if (txn_changes_ > 0) {
+    return make_error(ErrorCode::kCorruption,
+                      fmt::format("a schema change after {} row changes inside one source "
+                                  "transaction at {}: '{}'",
+                                  txn_changes_, where_am_i(), statement_head(ddl.statement)));
+  }
   if (Status s = flush_inserts(); !s.ok()) return s;
   // DDL commits implicitly: first commit the group before it, with its position.
   if (target_txn_open_) {

@@ -1,11 +1,13 @@
 // Recovery of the MariaDB change stream: a replica connection the source drops, and a
 // schema change replayed after a crash between the DDL and its recorded position.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "replication/core/load_state.h"
 #include "replication/mysql/my_position.h"
+#include "replication/mysql/my_stream_reader.h"
 #include "tests/my_stream/my_stream_test_db.h"
 
 using namespace tideway;
@@ -160,4 +162,36 @@ TEST_CASE("Changes a chunk already holds are replayed idempotently in its handof
   require_identical(db, {"t", "nokey"});
   CHECK(db.target_value("SELECT GROUP_CONCAT(id, ':', v ORDER BY id) FROM t") == "1:10,3:30,4:4");
   CHECK(db.target_value("SELECT GROUP_CONCAT(v ORDER BY v) FROM nokey") == "1,1,2");
+}
+
+TEST_CASE("The reader can start by GTID alone and learns the file from the source") {
+  test::MyStreamDb db("ms_bygtid");
+  db.both_sql("CREATE TABLE t (id INT PRIMARY KEY)");
+  auto head = mysql::current_binlog_position(db.spec().source);
+  REQUIRE(head.ok());
+  auto sql = mysql::MyConnection::connect(db.spec().source);
+  REQUIRE(sql.ok());
+  mysql::BinlogClientOptions options;
+  options.server_id = mysql::default_server_id(db.spec().id);
+  const mysql::BinlogPosition by_gtid{"", 0, head->gtid};
+  auto reader = mysql::MyStreamReader::start(db.spec(), by_gtid, **sql, options);
+  REQUIRE(reader.ok());
+  db.source_sql("INSERT INTO t VALUES (1)");
+  std::vector<StreamEvent> events;
+  std::optional<CommitEvent> commit;
+  // Bounded: the source sends a heartbeat every second while idle.
+  for (int packets = 0; packets < 200 && !commit; ++packets) {
+    events.clear();
+    bool heartbeat = false;
+    REQUIRE((*reader)->next(events, heartbeat).ok());
+    for (const auto& e : events) {
+      if (const auto* c = std::get_if<CommitEvent>(&e)) commit = *c;
+    }
+  }
+  REQUIRE(commit.has_value());
+  const auto at = mysql::BinlogPosition::parse(commit->position);
+  REQUIRE(at.has_value());
+  CHECK(at->file == head->file);
+  CHECK(head->offset < at->offset);
+  CHECK(mysql::gtid_sequence(at->gtid, 0) > mysql::gtid_sequence(head->gtid, 0));
 }
