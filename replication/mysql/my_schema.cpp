@@ -195,7 +195,7 @@ Result<SchemaPlan> plan_schema(MyConnection& source, const std::vector<MyTable>&
     plan.before_load.push_back({"database " + db, "", sql, ""});
   }
 
-  std::map<std::string, std::vector<std::string>> foreign_keys;
+  std::vector<DdlStatement> fk_statements;
   for (const auto& t : tables) {
     auto r = source.query("SHOW CREATE TABLE " + t.sql_name());
     if (!r.ok()) return fail(std::move(r).error(), "reading table " + t.qualified());
@@ -217,11 +217,16 @@ Result<SchemaPlan> plan_schema(MyConnection& source, const std::vector<MyTable>&
           {"indexes on " + t.qualified(), t.database, "ALTER TABLE " + t.sql_name() + " " + plain,
            ""});
     }
+    // Foreign keys stay on the target during a MySQL stream: InnoDB does not write the
+    // rows a cascade deletes or updates to the binlog, so only the target's own foreign
+    // keys can repeat them. They go after every table's indexes (a key may reference a
+    // unique index rather than a primary key).
     for (const auto& fk : split.foreign_keys) {
-      plan.at_cutover.push_back({"foreign key on " + t.qualified(), t.database,
-                                 "ALTER TABLE " + t.sql_name() + " ADD " + fk, ""});
+      fk_statements.push_back({"foreign key on " + t.qualified(), t.database,
+                               "ALTER TABLE " + t.sql_name() + " ADD " + fk, ""});
     }
   }
+  plan.after_load.insert(plan.after_load.end(), fk_statements.begin(), fk_statements.end());
 
   // Routines before views: a view may call a function, while a routine's body is only
   // resolved when it runs.
