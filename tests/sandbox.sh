@@ -451,6 +451,7 @@ mariadb_start() {
     --log-bin=mariadb-bin # relative: the binlogs live in the datadir
     --binlog-format=ROW
     --binlog-row-image=FULL
+    --binlog-row-metadata=FULL
     --binlog-checksum=CRC32
     --log-slave-updates=ON
     --gtid-strict-mode=ON
