@@ -11,6 +11,7 @@
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "replication/core/load_state.h"
+#include "replication/core/loader_run.h"
 #include "replication/mysql/my_catalog.h"
 #include "replication/mysql/my_chunk_copier.h"
 #include "replication/mysql/my_chunk_planner.h"
@@ -24,42 +25,8 @@ namespace {
 
 const log::Logger kLog{"my.load"};
 
-struct WorkItem {
-  const MyTable* table;
-  PlannedChunk chunk;
-  TableProgress* progress;
-};
-
-/// Shared by the loader threads: the queue of chunks and the first failure.
-struct LoadRun {
-  std::mutex mutex;
-  std::deque<WorkItem> queue;
-  std::optional<Error> failure;
-  std::atomic<bool> abort{false};
-  std::atomic<std::int64_t> rows{0};
-  std::atomic<int> chunks{0};
-
-  std::optional<WorkItem> next() {
-    std::lock_guard lock(mutex);
-    if (queue.empty() || abort) return std::nullopt;
-    WorkItem w = queue.front();
-    queue.pop_front();
-    return w;
-  }
-  void fail(Error e) {
-    std::lock_guard lock(mutex);
-    if (!failure) failure = std::move(e);
-    abort = true;
-  }
-};
-
-std::string join_problems(const std::vector<std::string>& problems) {
-  std::string out;
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    out += fmt::format("{}({}) {}", i == 0 ? "" : "; ", i + 1, problems[i]);
-  }
-  return out;
-}
+using WorkItem = ChunkWork<MyTable>;
+using LoadRun = LoaderRun<WorkItem>;
 
 MyConnectOptions target_session() { return {SessionKind::kTarget, false, false, 10}; }
 
@@ -197,7 +164,7 @@ Status queue_table(const TaskSpec& spec, const MyTable& table, MyConnection& pla
       ++result.chunks_skipped;
       continue;
     }
-    run.queue.push_back({&table, c, &tp});
+    run.add({&table, c, &tp});
   }
   return {};
 }
@@ -296,7 +263,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   // One snapshot session per worker. Without a stream a position is only informative,
   // so a source without one (binlog off, MySQL 8) still loads.
   const int workers = std::max(1, std::min<int>(spec.full_load.workers,
-                                                static_cast<int>(run.queue.size())));
+                                                static_cast<int>(run.pending())));
   bool need_position = true;
   auto sessions = open_snapshot_sessions(spec.source, workers, true);
   if (!sessions.ok() && !needs_stream && sessions.error().code == ErrorCode::kInvalidArgument) {
@@ -309,7 +276,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   const auto earliest = earliest_position(*sessions);
   bool spread = false;
   for (const auto& s : *sessions) spread = spread || !(s.position == earliest);
-  if (spread && !needs_stream && !run.queue.empty()) {
+  if (spread && !needs_stream && !run.empty()) {
     result.warnings.push_back(
         "the source was written while the workers' snapshots opened, so chunks may show "
         "different moments (from " + earliest->to_string() + "); use full_load_and_cdc for a "
@@ -330,10 +297,10 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
 
   progress.start_clock();
   kLog.info("copying", {{"task", spec.id}, {"tables", tables->size()},
-                        {"chunks_to_copy", run.queue.size()},
+                        {"chunks_to_copy", run.pending()},
                         {"chunks_already_done", result.chunks_skipped}, {"workers", workers}});
   std::vector<std::thread> threads;
-  if (!run.queue.empty()) {
+  if (!run.empty()) {
     for (auto& session : *sessions) {
       threads.emplace_back(Worker{spec, need_position, run, state_store, stop},
                            std::move(session));
@@ -343,7 +310,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   sessions->clear();  // ends the snapshot transactions
   result.rows = run.rows;
   result.chunks_copied = run.chunks;
-  if (run.failure) return std::move(*run.failure);
+  if (auto failure = run.take_failure()) return std::move(*failure);
   if (stop) {
     return make_error(ErrorCode::kUnavailable,
                       fmt::format("full load of task {} stopped; {} chunks copied in this run, "

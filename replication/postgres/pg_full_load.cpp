@@ -11,6 +11,7 @@
 #include "common/failpoint.h"
 #include "common/log.h"
 #include "replication/core/load_state.h"
+#include "replication/core/loader_run.h"
 #include "replication/postgres/pg_catalog.h"
 #include "replication/postgres/pg_chunk_copier.h"
 #include "replication/postgres/pg_chunk_planner.h"
@@ -23,42 +24,8 @@ namespace {
 
 const log::Logger kLog{"pg.load"};
 
-struct WorkItem {
-  const PgTable* table;
-  PlannedChunk chunk;
-  TableProgress* progress;
-};
-
-/// Shared by the loader threads: the queue of chunks and the first failure.
-struct LoadRun {
-  std::mutex mutex;
-  std::deque<WorkItem> queue;
-  std::optional<Error> failure;
-  std::atomic<bool> abort{false};
-  std::atomic<std::int64_t> rows{0};
-  std::atomic<int> chunks{0};
-
-  std::optional<WorkItem> next() {
-    std::lock_guard lock(mutex);
-    if (queue.empty() || abort) return std::nullopt;
-    WorkItem w = queue.front();
-    queue.pop_front();
-    return w;
-  }
-  void fail(Error e) {
-    std::lock_guard lock(mutex);
-    if (!failure) failure = std::move(e);
-    abort = true;
-  }
-};
-
-std::string join_problems(const std::vector<std::string>& problems) {
-  std::string out;
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    out += fmt::format("{}({}) {}", i == 0 ? "" : "; ", i + 1, problems[i]);
-  }
-  return out;
-}
+using WorkItem = ChunkWork<PgTable>;
+using LoadRun = LoaderRun<WorkItem>;
 
 // A schema step (before/after load) runs in one target transaction together with a
 // marker row, so a crash never leaves half a schema or a schema without its marker.
@@ -368,19 +335,19 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
         ++result.chunks_skipped;
         continue;
       }
-      run.queue.push_back({&table, c, &tp});
+      run.add({&table, c, &tp});
     }
   }
   planner->reset();
 
   progress.start_clock();
   const int workers = std::max(1, std::min<int>(spec.full_load.workers,
-                                                static_cast<int>(run.queue.size())));
+                                                static_cast<int>(run.pending())));
   kLog.info("copying", {{"task", spec.id}, {"tables", tables->size()},
-                        {"chunks_to_copy", run.queue.size()},
+                        {"chunks_to_copy", run.pending()},
                         {"chunks_already_done", result.chunks_skipped}, {"workers", workers}});
   std::vector<std::thread> threads;
-  for (int i = 0; i < workers && !run.queue.empty(); ++i) {
+  for (int i = 0; i < workers && !run.empty(); ++i) {
     threads.emplace_back(loader_thread, std::cref(spec), snapshot->snapshot_name,
                          snapshot_lsn, std::ref(run), std::ref(state_store), std::cref(stop));
   }
@@ -388,7 +355,7 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
   snapshot->holder.reset();  // every loader is done with the snapshot
   result.rows = run.rows;
   result.chunks_copied = run.chunks;
-  if (run.failure) return std::move(*run.failure);
+  if (auto failure = run.take_failure()) return std::move(*failure);
   if (stop) {
     return make_error(ErrorCode::kUnavailable,
                       fmt::format("full load of task {} stopped; {} chunks copied in this run, "

@@ -239,7 +239,7 @@ TEST_CASE("kill -9 in the middle of an apply batch") {
 }
 
 TEST_CASE("kill -9 after a target commit, before the checkpoint") {
-  crash_and_recover("apply.after_target_commit:2", true);
+  crash_and_recover("apply.after_target_commit:1", true);
 }
 
 TEST_CASE("External kill -9 while the source keeps writing") {
