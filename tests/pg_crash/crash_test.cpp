@@ -100,11 +100,15 @@ class TidewayRun {
   }
   void signal(int sig) { ::kill(pid_, sig); }
 
-  /// Waits until the task's walsender is streaming the slot.
+  /// Waits until the task's stream (after the full load) is reading the slot.
   bool wait_streaming(int seconds = 120) {
     for (int i = 0; i < seconds * 10; ++i) {
-      if (db_.source_value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" +
-                           spec_.postgres.slot_name + "' AND active") == "1") {
+      // The stream's own walsender, not the one that creates the slot for the snapshot
+      // (that one makes the slot active too, but changes made then are in the copy).
+      if (db_.source_value("SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r "
+                           "ON r.pid = s.active_pid WHERE s.slot_name = '" +
+                           spec_.postgres.slot_name + "' AND r.application_name = "
+                           "'tideway-stream'") == "1") {
         return true;
       }
       if (pid_ == 0) return false;
