@@ -25,11 +25,13 @@ expect_contains() {  # expect_contains WHAT NEEDLE HAYSTACK
 }
 
 # A free loopback port: bind to port 0 via the daemon itself would need log parsing;
-# probing with bash's /dev/tcp keeps this dependency-free.
+# probing with bash's /dev/tcp keeps this dependency-free. The range stays below Linux's
+# ephemeral ports (32768 and up): there, the many client connections of parallel tests
+# can take the port between the probe and the daemon's bind.
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
   done
   fail "no free port found"
