@@ -7,15 +7,11 @@
 
 #include "daemon/task_manager.h"
 #include "daemon/task_manager_task.h"
-#include "replication/core/lsn.h"
-#include "replication/postgres/pg_cutover.h"
-#include "replication/postgres/pg_validation.h"
 
 namespace tideway::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using replication::Lsn;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -75,14 +71,15 @@ Result<TaskView> TaskManager::cutover(const std::string& id, const CutoverOption
 }
 
 void TaskManager::run_cutover(const std::string& id, CutoverOptions options) {
-  replication::TaskSpec spec;
   TaskRunner* runner = nullptr;
+  const TaskEngine* engine = nullptr;  // lives as long as the task, which cannot be
+                                       // deleted while cutting_over
   {
     std::lock_guard lock(mutex_);
     Task* t = find(id);
     if (t == nullptr) return;
-    spec = t->spec;
     runner = t->runner.get();
+    engine = t->engine.get();
   }
   auto step = [&](const std::string& name, const std::string& detail, double seconds,
                   bool ok) {
@@ -99,8 +96,8 @@ void TaskManager::run_cutover(const std::string& id, CutoverOptions options) {
   bool fenced = false;
   auto abort = [&](const std::string& why, bool restart_stream) {
     if (fenced) {
-      auto lifted = replication::postgres::set_read_only_fence(spec, false);
-      step("lift fence", lifted.ok() ? *lifted : lifted.error().message, 0, lifted.ok());
+      auto lifted = engine->set_fence(false);
+      step("lift fence", lifted.ok() ? lifted->detail : lifted.error().message, 0, lifted.ok());
     }
     std::lock_guard lock(mutex_);
     Task* t = find(id);
@@ -118,36 +115,35 @@ void TaskManager::run_cutover(const std::string& id, CutoverOptions options) {
   step("preconditions", "task streaming, lag within bound", 0, true);
   auto started = Clock::now();
   if (options.fence == "read_only") {
-    auto fence = replication::postgres::set_read_only_fence(spec, true);
+    auto fence = engine->set_fence(true);
     if (!fence.ok()) {
       step("fence", fence.error().message, seconds_since(started), false);
       return abort("the fence could not be set", false);
     }
-    fenced = true;
-    step("fence", *fence, seconds_since(started), true);
+    fenced = fence->changed;  // a source that already was read-only stays so
+    step("fence", fence->detail, seconds_since(started), true);
   } else {
     step("fence", "none: the operator stopped the application's writes", 0, true);
   }
 
   started = Clock::now();
-  auto point = replication::postgres::mark_cutover_point(spec);
+  auto point = engine->mark_cutover_point();
   if (!point.ok()) {
     step("cutover point", point.error().message, seconds_since(started), false);
     return abort("no cutover point", false);
   }
   const auto deadline = Clock::now() + std::chrono::seconds(options.timeout_seconds);
-  while (runner->stream().checkpointed_lsn.load() < point->value && Clock::now() < deadline &&
-         !runner->finished()) {
+  while (!runner->reached(*point) && Clock::now() < deadline && !runner->finished()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (runner->stream().checkpointed_lsn.load() < point->value) {
+  if (!runner->reached(*point)) {
     step("drain", fmt::format("applied position {} did not reach the cutover point {} within "
-                              "{} s", Lsn{runner->stream().checkpointed_lsn.load()}.to_string(),
-                              point->to_string(), options.timeout_seconds),
+                              "{} s", runner->stream().checkpointed, *point,
+                              options.timeout_seconds),
          seconds_since(started), false);
     return abort("lag did not drain in time", false);
   }
-  step("drain", fmt::format("applied through the cutover point {}", point->to_string()),
+  step("drain", fmt::format("applied through the cutover point {}", *point),
        seconds_since(started), true);
 
   started = Clock::now();
@@ -159,12 +155,11 @@ void TaskManager::run_cutover(const std::string& id, CutoverOptions options) {
     }
   }
   runner->join();
-  step("stop stream", fmt::format("stopped at checkpoint {}",
-                                  Lsn{runner->stream().checkpointed_lsn.load()}.to_string()),
+  step("stop stream", fmt::format("stopped at checkpoint {}", engine->stored_figures().checkpointed),
        seconds_since(started), true);
 
   started = Clock::now();
-  auto report = replication::postgres::validate_tables(spec, store_);
+  auto report = engine->validate();
   if (!report.ok()) {
     step("validation", report.error().message, seconds_since(started), false);
     return abort("validation could not run", true);
@@ -189,12 +184,12 @@ void TaskManager::run_cutover(const std::string& id, CutoverOptions options) {
        seconds_since(started), true);
 
   started = Clock::now();
-  if (Status s = replication::postgres::finish_target(spec); !s.ok()) {
-    step("finish target", s.message(), seconds_since(started), false);
+  auto finished = engine->finish_target();
+  if (!finished.ok()) {
+    step("finish target", finished.error().message, seconds_since(started), false);
     return abort("finishing the target failed", true);
   }
-  step("finish target", "sequences at the source's values; foreign keys and triggers created",
-       seconds_since(started), true);
+  step("finish target", *finished, seconds_since(started), true);
 
   std::lock_guard lock(mutex_);
   if (Task* t = find(id)) {

@@ -8,16 +8,11 @@
 #include "daemon/task_spec_json.h"
 #include "daemon/task_spec_parser.h"
 #include "replication/core/load_state.h"
-#include "replication/core/lsn.h"
-#include "replication/postgres/pg_connection.h"
-#include "replication/postgres/pg_cutover.h"
-#include "replication/postgres/pg_validation.h"
 
 namespace tideway::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using replication::Lsn;
 
 const std::string kSpecPrefix = "spec/";
 const std::string kControlPrefix = "control/";
@@ -30,15 +25,13 @@ double seconds_since(Clock::time_point t) {
 
 
 double lag_seconds(const TaskView& v) {
-  if (v.oldest_pending_commit_us == 0) return 0.0;
+  if (v.stream.oldest_pending_commit_us == 0) return 0.0;
   const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  return std::max(0.0, static_cast<double>(now_us - v.oldest_pending_commit_us) / 1e6);
+  return std::max(0.0, static_cast<double>(now_us - v.stream.oldest_pending_commit_us) / 1e6);
 }
 
-std::uint64_t lag_bytes(const TaskView& v) {
-  return v.source_wal_end > v.checkpointed_lsn ? v.source_wal_end - v.checkpointed_lsn : 0;
-}
+std::uint64_t lag_bytes(const TaskView& v) { return v.stream.lag_bytes; }
 
 TaskManager::TaskManager(storage::StateStore& store, Journal& journal,
                          std::chrono::seconds retention_interval)
@@ -95,25 +88,20 @@ TaskView TaskManager::view(const Task& t) const {
   } else {
     v.state = t.intent == "running" ? "starting" : t.intent;
   }
-  if (t.runner) {
-    v.tables = t.runner->progress().snapshot();
-    const auto& s = t.runner->stream();
-    v.received_lsn = s.received_lsn;
-    v.applied_lsn = s.applied_lsn;
-    v.checkpointed_lsn = s.checkpointed_lsn;
-    v.source_wal_end = s.source_wal_end;
-    v.last_commit_time_us = s.last_commit_time_us;
-    v.oldest_pending_commit_us = s.oldest_pending_commit_us;
-    v.changes_applied = s.changes_applied;
-    v.transactions_applied = s.transactions_applied;
-    v.reconnects = s.reconnects;
+  if (t.runner) v.tables = t.runner->progress().snapshot();
+  if (t.runner) v.stream = t.runner->stream();  // kept after it ends, for the counters
+  if (v.stream.checkpointed_number == 0) {
+    const StreamFigures stored = t.engine->stored_figures();
+    v.stream.checkpointed = v.stream.applied = stored.checkpointed;
+    v.stream.checkpointed_number = v.stream.applied_number = stored.checkpointed_number;
+    if (v.stream.source_head.empty()) v.stream.source_head = stored.source_head;
+    if (v.stream.received.empty()) v.stream.received = stored.received;
   }
-  if (v.checkpointed_lsn == 0) {
-    replication::LoadStateStore state(store_, t.id);
-    if (auto cp = state.load_checkpoint(); cp.ok() && cp->has_value()) {
-      v.checkpointed_lsn = Lsn::parse(**cp).value_or(Lsn{}).value;
-      v.applied_lsn = v.checkpointed_lsn;
-    }
+  // A binlog stream does not learn the source's head while it is busy; the retention
+  // probe reads it (and the bytes between it and our checkpoint) every few seconds.
+  if (v.stream.source_head.empty() && t.retention.contains("source_head")) {
+    v.stream.source_head = t.retention.value("source_head", "");
+    v.stream.lag_bytes = t.retention.value("retained_bytes", std::uint64_t{0});
   }
   return v;
 }
@@ -137,9 +125,16 @@ Status TaskManager::restore() {
                  {{"task", id}, {"error", spec.error().message}});
       continue;
     }
+    auto engine = make_task_engine(*spec, store_);
+    if (!engine.ok()) {
+      log::write(log::Level::kError, "tasks", "stored task cannot run in this build; skipped",
+                 {{"task", id}, {"error", engine.error().message}});
+      continue;
+    }
     auto task = std::make_unique<Task>();
     task->id = id;
     task->spec = std::move(spec).value();
+    task->engine = std::move(engine).value();
     if (control_text.ok() && control_text->has_value()) {
       auto c = nlohmann::json::parse(**control_text, nullptr, false);
       if (!c.is_discarded()) {
@@ -223,9 +218,12 @@ Result<TaskView> TaskManager::create(const std::string& body, const std::string&
                       fmt::format("task {} already exists; DELETE it first or choose another id",
                                   spec->id));
   }
+  auto engine = make_task_engine(*spec, store_);
+  if (!engine.ok()) return std::move(engine).error();
   auto task = std::make_unique<Task>();
   task->id = spec->id;
   task->spec = std::move(spec).value();
+  task->engine = std::move(engine).value();
   if (Status s = persist(*task); !s.ok()) return std::move(s).error();
   journal_.record(task->id, log::Level::kInfo, "create", "task created",
                   {{"source", task->spec.source.describe()},
@@ -323,13 +321,16 @@ Status TaskManager::remove(const std::string& id, bool drop_source_objects) {
     tasks_.erase(id);
   }
   if (removed->runner) removed->runner->join();
-  if (drop_source_objects && !removed->spec.postgres.slot_name.empty()) {
-    auto conn = replication::postgres::PgConnection::connect(removed->spec.source);
-    if (!conn.ok()) return std::move(conn).error().with_context("dropping the replication slot");
-    auto dropped = (*conn)->exec_params(
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
-        {removed->spec.postgres.slot_name});
-    if (!dropped.ok()) return std::move(dropped).error().with_context("dropping the replication slot");
+  if (drop_source_objects) {
+    auto dropped = removed->engine->drop_source_objects();
+    if (!dropped.ok()) {
+      // The task stays deleted from our side only when the source agreed: put it back.
+      std::lock_guard lock(mutex_);
+      tasks_[id] = std::move(removed);
+      return std::move(dropped).error();
+    }
+    log::write(log::Level::kInfo, "tasks", "source objects dropped",
+               {{"task", id}, {"detail", *dropped}});
   }
   storage::WriteSet w;
   w.remove(storage::Family::kTasks, kSpecPrefix + id);
@@ -347,53 +348,6 @@ Status TaskManager::remove(const std::string& id, bool drop_source_objects) {
   return journal_.erase(id);
 }
 
-namespace {
-
-// How close the source is to dropping WAL the slot needs. PostgreSQL 13+ reports
-// wal_status and safe_wal_size (bytes left before max_slot_wal_keep_size would cut the
-// slot loose); without a limit, retention is only bounded by disk.
-nlohmann::json probe_retention(const replication::TaskSpec& spec) {
-  auto conn = replication::postgres::PgConnection::connect(spec.source,
-                                                           {false, "tideway-monitor", 5});
-  if (!conn.ok()) return {{"error", conn.error().message}};
-  auto r = (*conn)->exec_params(
-      "SELECT (pg_current_wal_lsn() - restart_lsn)::bigint, wal_status, safe_wal_size "
-      "FROM pg_replication_slots WHERE slot_name = $1",
-      {spec.postgres.slot_name});
-  if (!r.ok()) return {{"error", r.error().message}};
-  if (r->rows() == 0) return {{"risk", "critical"}, {"detail", "the slot does not exist"}};
-  nlohmann::json j = {{"retained_bytes", r->is_null(0, 0) ? 0 : r->as_int(0, 0)},
-                      {"wal_status", r->optional(0, 1).value_or("")}};
-  std::string risk = "ok", detail = "WAL needed by the slot is reserved";
-  const std::string status = j["wal_status"];
-  if (!r->is_null(0, 2)) {
-    const std::int64_t safe = r->as_int(0, 2);
-    j["safe_wal_bytes"] = safe;
-    if (safe < (256LL << 20)) {
-      risk = "critical";
-      detail = "less than 256 MiB of WAL before the source drops what the slot needs";
-    } else if (safe < (1LL << 30)) {
-      risk = "warning";
-      detail = "less than 1 GiB of WAL before the source drops what the slot needs";
-    }
-  }
-  if (status == "lost") {
-    risk = "critical";
-    detail = "the source removed WAL the slot needed; a new full load is needed";
-  } else if (status == "unreserved") {
-    risk = "critical";
-    detail = "WAL beyond max_slot_wal_keep_size; the next checkpoint may remove it";
-  } else if (status == "extended" && risk == "ok") {
-    risk = "warning";
-    detail = "WAL retained beyond max_wal_size for the slot";
-  }
-  j["risk"] = risk;
-  j["detail"] = detail;
-  return j;
-}
-
-}  // namespace
-
 void TaskManager::monitor_retention() {
   std::unique_lock lock(mutex_);
   while (!shutting_down_) {
@@ -410,7 +364,11 @@ void TaskManager::monitor_retention() {
     }
     lock.unlock();
     std::vector<std::pair<std::string, nlohmann::json>> results;
-    for (const auto& [id, spec] : watched) results.emplace_back(id, probe_retention(spec));
+    // A fresh engine per probe: the task may be deleted while the lock is released.
+    for (const auto& [id, spec] : watched) {
+      auto engine = make_task_engine(spec, store_);
+      if (engine.ok()) results.emplace_back(id, (*engine)->probe_retention());
+    }
     lock.lock();
     for (auto& [id, r] : results) {
       Task* t = find(id);
@@ -437,7 +395,9 @@ void TaskManager::run_validation(const std::string& id) {
   }
   journal_.record(id, log::Level::kInfo, "validate", "validation started");
   const auto started = Clock::now();
-  auto report = replication::postgres::validate_tables(spec, store_);
+  auto engine = make_task_engine(spec, store_);
+  auto report = engine.ok() ? (*engine)->validate()
+                            : Result<replication::ValidationReport>(std::move(engine).error());
   nlohmann::json result;
   if (!report.ok()) {
     result = {{"status", "error"}, {"error", report.error().message}};

@@ -27,6 +27,7 @@
 
 #include "common/error.h"
 #include "daemon/journal.h"
+#include "daemon/task_engine.h"
 #include "daemon/task_runner.h"
 #include "replication/core/task_spec.h"
 #include "storage/state_store.h"
@@ -47,10 +48,7 @@ struct TaskView {
   replication::TaskSpec spec;
   std::string last_error;
   std::vector<replication::TableProgressView> tables;
-  std::uint64_t received_lsn = 0, applied_lsn = 0, checkpointed_lsn = 0, source_wal_end = 0;
-  std::int64_t last_commit_time_us = 0, changes_applied = 0, transactions_applied = 0;
-  std::int64_t oldest_pending_commit_us = 0;  // 0: nothing taken from the stream is unapplied
-  int reconnects = 0;
+  StreamFigures stream;       // positions, counters; from the state store when not running
   nlohmann::json cutover;     // last cutover: steps, durations, outcome
   nlohmann::json validation;  // last validation result
   nlohmann::json retention;   // slot WAL retention: retained_bytes, safe_wal_bytes, risk
@@ -60,7 +58,7 @@ struct TaskView {
 /// stream has taken but not yet committed on the target; 0 when caught up. (Not "now
 /// minus the last applied commit", which reads hours after an idle night.)
 double lag_seconds(const TaskView& view);
-/// Source head minus checkpointed position, in bytes.
+/// Source head minus checkpointed position, in bytes (0 when the head is unknown).
 std::uint64_t lag_bytes(const TaskView& view);
 
 class TaskManager {
@@ -83,8 +81,8 @@ class TaskManager {
   /// start | pause | resume | stop | validate. Idempotent; kConflict names the state.
   Result<TaskView> act(const std::string& id, const std::string& action);
   Result<TaskView> cutover(const std::string& id, const CutoverOptions& options);
-  /// Refused while running; optionally drops the slot (not the publication, which the
-  /// operator created).
+  /// Refused while running; optionally drops what the task made on the source (the
+  /// slot; not the publication, which the operator created).
   Status remove(const std::string& id, bool drop_source_objects);
 
   /// Actions allowed in `state`, for 409 answers and for the API's own documentation.

@@ -14,6 +14,7 @@ namespace tideway::daemon {
 struct TaskManager::Task {
   std::string id;
   replication::TaskSpec spec;
+  std::unique_ptr<TaskEngine> engine;  // the spec's engine pair (never null)
   std::string intent = "created";  // stored: created running paused stopped loaded cut_over failed
   std::string last_error;
   std::unique_ptr<TaskRunner> runner;
@@ -22,7 +23,7 @@ struct TaskManager::Task {
   bool validating = false;
   nlohmann::json cutover = nlohmann::json::object();
   nlohmann::json validation = nlohmann::json::object();
-  nlohmann::json retention = nlohmann::json::object();  // the source slot's WAL retention
+  nlohmann::json retention = nlohmann::json::object();  // what the source keeps for us
 };
 
 }  // namespace tideway::daemon

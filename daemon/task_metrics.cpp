@@ -50,20 +50,22 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
           MetricType::Gauge, {task}, lag_seconds(v));
     b.add("tideway_replication_lag_bytes", "Source head position minus checkpointed position.",
           MetricType::Gauge, {task}, static_cast<double>(lag_bytes(v)));
-    b.add("tideway_source_head_position", "Source's end of log as last reported (PostgreSQL LSN).",
-          MetricType::Gauge, {task}, static_cast<double>(v.source_wal_end));
+    b.add("tideway_source_head_position",
+          "Source's end of log as last reported: PostgreSQL LSN; MySQL binlog file number * "
+          "2^32 + offset.",
+          MetricType::Gauge, {task}, static_cast<double>(v.stream.source_head_number));
     b.add("tideway_applied_position", "Position applied on the target.", MetricType::Gauge,
-          {task}, static_cast<double>(v.applied_lsn));
+          {task}, static_cast<double>(v.stream.applied_number));
     b.add("tideway_checkpointed_position", "Position checkpointed in the state store.",
-          MetricType::Gauge, {task}, static_cast<double>(v.checkpointed_lsn));
+          MetricType::Gauge, {task}, static_cast<double>(v.stream.checkpointed_number));
     b.add("tideway_changes_applied_total", "Row changes applied since the task last started.",
-          MetricType::Counter, {task}, static_cast<double>(v.changes_applied));
+          MetricType::Counter, {task}, static_cast<double>(v.stream.changes_applied));
     b.add("tideway_transactions_applied_total",
           "Source transactions applied since the task last started.", MetricType::Counter,
-          {task}, static_cast<double>(v.transactions_applied));
+          {task}, static_cast<double>(v.stream.transactions_applied));
     b.add("tideway_stream_reconnects_total",
           "Stream sessions restarted after a connection loss, since the task last started.",
-          MetricType::Counter, {task}, static_cast<double>(v.reconnects));
+          MetricType::Counter, {task}, static_cast<double>(v.stream.reconnects));
     for (const auto& t : v.tables) {
       const ClientMetric::Label table{"table", t.table};
       b.add("tideway_full_load_rows_copied", "Rows copied by the full load.", MetricType::Gauge,
@@ -75,13 +77,20 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
     }
     if (v.retention.contains("retained_bytes")) {
       b.add("tideway_slot_retained_wal_bytes",
-            "WAL the source keeps for the task's replication slot.", MetricType::Gauge, {task},
+            "Log the source keeps for the task: WAL held by its replication slot (PostgreSQL), "
+            "binlog bytes from its checkpoint to the head (MySQL).",
+            MetricType::Gauge, {task},
             v.retention.value("retained_bytes", 0.0));
     }
     if (v.retention.contains("safe_wal_bytes")) {
       b.add("tideway_slot_safe_wal_bytes",
             "WAL the source can still write before it drops what the slot needs.",
             MetricType::Gauge, {task}, v.retention.value("safe_wal_bytes", 0.0));
+    }
+    if (v.retention.contains("binlog_files_behind")) {
+      b.add("tideway_binlog_files_behind",
+            "Binlog files the source wrote after the one holding the task's checkpoint.",
+            MetricType::Gauge, {task}, v.retention.value("binlog_files_behind", 0.0));
     }
     if (v.retention.contains("risk")) {
       const std::string risk = v.retention.value("risk", "ok");

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "replication/core/lsn.h"
-#include "replication/postgres/pg_full_load.h"
 
 namespace tideway::daemon {
 
@@ -21,7 +19,15 @@ const char* run_phase_name(RunPhase phase) {
 
 TaskRunner::TaskRunner(replication::TaskSpec spec, storage::StateStore& store, Journal& journal,
                        OnExit on_exit)
-    : spec_(std::move(spec)), store_(store), journal_(journal), on_exit_(std::move(on_exit)) {}
+    : spec_(std::move(spec)), store_(store), journal_(journal), on_exit_(std::move(on_exit)) {
+  auto engine = make_task_engine(spec_, store_);
+  if (engine.ok()) {
+    engine_ = std::move(engine).value();
+    if (spec_.mode != replication::TaskMode::kFullLoad) stream_ = engine_->new_stream();
+  } else {
+    engine_error_ = std::move(engine).error();
+  }
+}
 
 TaskRunner::~TaskRunner() {
   request_stop();
@@ -39,7 +45,6 @@ void TaskRunner::join() {
 }
 
 void TaskRunner::run() {
-  using replication::Engine;
   // finished_ is set after on_exit_ returns, so whoever sees finished() may join the
   // thread without waiting on the callback (which takes the manager's lock).
   auto end = [&](RunPhase phase, std::optional<Error> error) {
@@ -47,17 +52,10 @@ void TaskRunner::run() {
     if (on_exit_) on_exit_(phase, error);
     finished_ = true;
   };
-  if (spec_.source.engine != Engine::kPostgresql || spec_.target.engine != Engine::kPostgresql) {
-    return end(RunPhase::kFailed,
-               make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("{} -> {} tasks cannot run in the daemon yet; this build "
-                                      "runs postgresql -> postgresql",
-                                      replication::engine_name(spec_.source.engine),
-                                      replication::engine_name(spec_.target.engine))));
-  }
+  if (!engine_) return end(RunPhase::kFailed, engine_error_);
   phase_ = RunPhase::kLoading;
   journal_.record(spec_.id, log::Level::kInfo, "full_load", "snapshot and full load started");
-  auto loaded = replication::postgres::run_full_load(spec_, store_, progress_, stop_);
+  auto loaded = engine_->full_load(progress_, stop_);
   if (!loaded.ok()) {
     if (stop_ && loaded.error().code == ErrorCode::kUnavailable) {
       journal_.record(spec_.id, log::Level::kInfo, "full_load", "full load stopped at a chunk "
@@ -66,22 +64,23 @@ void TaskRunner::run() {
     }
     return end(RunPhase::kFailed, std::move(loaded).error());
   }
-  std::int64_t rows = 0;
-  for (const auto& v : progress_.snapshot()) rows += v.rows_done;
+  for (const auto& w : loaded->warnings) {
+    journal_.record(spec_.id, log::Level::kWarn, "full_load", w);
+  }
   journal_.record(spec_.id, log::Level::kInfo, "full_load", "full load finished",
                   {{"tables", std::to_string(loaded->tables)},
                    {"rows_this_run", std::to_string(loaded->rows)},
                    {"chunks_this_run", std::to_string(loaded->chunks_copied)},
+                   {"chunks_from_earlier_runs", std::to_string(loaded->chunks_skipped)},
                    {"stream_start", loaded->start_position}});
-  if (spec_.mode == replication::TaskMode::kFullLoad) return end(RunPhase::kLoaded, std::nullopt);
+  if (!stream_) return end(RunPhase::kLoaded, std::nullopt);
 
   phase_ = RunPhase::kStreaming;
   journal_.record(spec_.id, log::Level::kInfo, "stream", "change stream started");
-  Status streamed = replication::postgres::run_stream(spec_, store_, stream_, stop_);
+  Status streamed = stream_->run(stop_);
   if (!streamed.ok()) return end(RunPhase::kFailed, std::move(streamed).error());
   journal_.record(spec_.id, log::Level::kInfo, "stream", "change stream stopped at a checkpoint",
-                  {{"checkpoint",
-                    replication::Lsn{stream_.checkpointed_lsn.load()}.to_string()}});
+                  {{"checkpoint", stream_->figures().checkpointed}});
   end(RunPhase::kStopped, std::nullopt);
 }
 

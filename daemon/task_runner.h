@@ -15,9 +15,9 @@
 
 #include "common/error.h"
 #include "daemon/journal.h"
+#include "daemon/task_engine.h"
 #include "replication/core/load_progress.h"
 #include "replication/core/task_spec.h"
-#include "replication/postgres/pg_stream.h"
 #include "storage/state_store.h"
 
 namespace tideway::daemon {
@@ -42,7 +42,10 @@ class TaskRunner {
 
   RunPhase phase() const { return phase_; }
   const replication::LoadProgress& progress() const { return progress_; }
-  const replication::postgres::StreamStatus& stream() const { return stream_; }
+  /// The stream's live figures (all zero before it starts).
+  StreamFigures stream() const { return stream_ ? stream_->figures() : StreamFigures{}; }
+  /// See StreamRun::reached; false when the task has no stream.
+  bool reached(const std::string& point) const { return stream_ && stream_->reached(point); }
 
  private:
   void run();
@@ -55,7 +58,9 @@ class TaskRunner {
   std::atomic<bool> finished_{false};
   std::atomic<RunPhase> phase_{RunPhase::kIdle};
   replication::LoadProgress progress_;
-  replication::postgres::StreamStatus stream_;
+  std::unique_ptr<TaskEngine> engine_;     // null when the engine pair is not supported
+  std::optional<Error> engine_error_;
+  std::unique_ptr<StreamRun> stream_;      // made with the runner, so readers never race it
   std::thread thread_;
 };
 

@@ -5,15 +5,8 @@
 #include <fmt/format.h>
 
 #include "daemon/task_spec_json.h"
-#include "replication/core/lsn.h"
 
 namespace tideway::daemon {
-namespace {
-
-std::string lsn(std::uint64_t v) { return replication::Lsn{v}.to_string(); }
-
-}  // namespace
-
 nlohmann::json task_view_json(const TaskView& v) {
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& t : v.tables) {
@@ -33,15 +26,15 @@ nlohmann::json task_view_json(const TaskView& v) {
           {"spec", task_spec_to_json(v.spec)},
           {"full_load", {{"tables", tables}}},
           {"stream",
-           {{"source_head", lsn(v.source_wal_end)},
-            {"received", lsn(v.received_lsn)},
-            {"applied", lsn(v.applied_lsn)},
-            {"checkpointed", lsn(v.checkpointed_lsn)},
+           {{"source_head", v.stream.source_head},
+            {"received", v.stream.received},
+            {"applied", v.stream.applied},
+            {"checkpointed", v.stream.checkpointed},
             {"lag_seconds", lag_seconds(v)},
             {"lag_bytes", lag_bytes(v)},
-            {"changes_applied", v.changes_applied},
-            {"transactions_applied", v.transactions_applied},
-            {"reconnects", v.reconnects}}},
+            {"changes_applied", v.stream.changes_applied},
+            {"transactions_applied", v.stream.transactions_applied},
+            {"reconnects", v.stream.reconnects}}},
           {"retention", v.retention},
           {"last_error", v.last_error},
           {"cutover", v.cutover},
@@ -67,9 +60,9 @@ nlohmann::json task_report_json(const TaskView& v, const std::vector<nlohmann::j
           {"target", v.spec.target.describe()},
           {"mode", replication::task_mode_name(v.spec.mode)},
           {"tables", tables},
-          {"stream", {{"transactions_applied", v.transactions_applied},
-                      {"changes_applied", v.changes_applied},
-                      {"checkpointed", lsn(v.checkpointed_lsn)}}},
+          {"stream", {{"transactions_applied", v.stream.transactions_applied},
+                      {"changes_applied", v.stream.changes_applied},
+                      {"checkpointed", v.stream.checkpointed}}},
           {"cutover", v.cutover},
           {"validation", v.validation},
           {"problems", problems},

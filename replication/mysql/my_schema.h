@@ -6,12 +6,15 @@
 //                constraints and any index an AUTO_INCREMENT column needs;
 //   after_load   the other indexes (one ALTER TABLE per table, built once over the loaded
 //                rows instead of maintained row by row), stored routines, views (in
-//                dependency order);
-//   at_cutover   foreign keys and triggers. While a change stream is applied they would
-//                act a second time on what the source already did (a cascade the source
-//                also logs, a trigger's own writes), and without SUPER they cannot be
-//                switched off per session; so with a stream they wait for cutover, and
-//                a full_load task creates them right after the load.
+//                dependency order), and foreign keys: they stay on during the stream
+//                because InnoDB does not log cascaded changes, so the target must cascade
+//                a parent's delete itself (the apply session writes children in the
+//                source's order, so no check fails);
+//   at_cutover   triggers. While a change stream is applied a trigger would act a second
+//                time on what the source already did (its own writes are in the binlog),
+//                and without SUPER it cannot be switched off per session; so with a
+//                stream triggers wait for cutover, and a full_load task creates them right
+//                after the load.
 // DEFINER clauses of views, routines and triggers are rewritten to CURRENT_USER: a user
 // without SUPER / SET USER may name no other definer. Each rewrite is reported.
 // Routines and triggers are created under the sql_mode they were created with on the

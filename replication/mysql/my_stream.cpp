@@ -82,6 +82,15 @@ struct Session {
   std::atomic<bool> reader_done{false};
   std::atomic<bool> caught_up{false};  // a heartbeat came with nothing in flight
   std::optional<Error> reader_error;
+  // Where the reader stood at the last heartbeat with no transaction open: every event
+  // before it is already in the queue.
+  std::mutex seen_mutex;
+  std::string seen_through;
+
+  std::string seen() {
+    std::lock_guard lock(seen_mutex);
+    return seen_through;
+  }
 
   Session(MyStreamStatus& st, const std::atomic<bool>& sp, std::size_t bytes)
       : status(st), stop(sp), queue(bytes) {}
@@ -96,6 +105,10 @@ struct Session {
         return finish(stop || reader_done ? std::nullopt
                                           : std::optional<Error>(std::move(s).error()));
       caught_up = heartbeat && !reader.in_transaction();
+      if (caught_up) {
+        std::lock_guard lock(seen_mutex);
+        seen_through = reader.position().to_string();
+      }
       for (auto& e : events) {
         const bool commit = std::holds_alternative<CommitEvent>(e);
         const std::size_t size = event_byte_size(e);
@@ -198,9 +211,14 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
         }
       }
     }
+    // Read before looking at the queue: every event before `seen` was queued before it
+    // was written, so an empty queue then means all of them were taken and, once
+    // flushed below, applied.
+    const std::string seen = event ? std::string() : session.seen();
     // Commit the group when it is big or old enough, or when the reader has nothing
     // more for us right now (lowest lag).
-    if ((*applier)->batch_due() || (!event && session.queue.empty())) {
+    const bool drained = !event && session.queue.empty();
+    if ((*applier)->batch_due() || drained) {
       auto flushed = (*applier)->flush();
       if (!flushed.ok()) {
         result = std::move(flushed).error();
@@ -215,6 +233,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
         status.transactions_applied = (*applier)->transactions_applied();
       }
       if (!event && session.caught_up) status.lag_seconds = 0;
+      if (drained && !seen.empty()) status.set_idle(seen);
     }
     if (!event && session.reader_done && session.queue.empty()) break;
   }

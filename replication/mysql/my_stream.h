@@ -47,6 +47,12 @@ class MyStreamStatus {
   void set_received(std::string p) { set(received_, std::move(p)); }
   void set_applied(std::string p) { set(applied_, std::move(p)); }
   void set_checkpointed(std::string p) { set(checkpointed_, std::move(p)); }
+  /// The source's binlog position the stream has read through while idle, with
+  /// everything read before it applied and checkpointed: past the last transaction it
+  /// applied when the binlog ends with events that change nothing here (other tables,
+  /// rotations). A cutover point is reached when this or the checkpoint gets to it.
+  std::string idle_position() const { return get(idle_); }
+  void set_idle(std::string p) { set(idle_, std::move(p)); }
 
   /// Seconds between the source's commit of the last applied transaction and its apply;
   /// 0 once the source is idle and everything sent is applied.
@@ -67,7 +73,7 @@ class MyStreamStatus {
     s = std::move(v);
   }
   mutable std::mutex mutex_;
-  std::string received_, applied_, checkpointed_;
+  std::string received_, applied_, checkpointed_, idle_;
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix. The

@@ -10,28 +10,13 @@
 
 #include "common/error.h"
 #include "replication/core/task_spec.h"
+#include "replication/core/validation_report.h"
 #include "storage/state_store.h"
 
 namespace tideway::replication::postgres {
 
-struct TableValidation {
-  std::string table;
-  std::int64_t source_rows = 0;
-  std::int64_t target_rows = 0;
-  int chunks = 0;
-  std::vector<std::string> mismatched_chunks;  // chunk descriptions ("id in [1, 1001)")
-  bool ok() const { return source_rows == target_rows && mismatched_chunks.empty(); }
-};
-
-struct ValidationReport {
-  std::vector<TableValidation> tables;
-  bool ok() const {
-    for (const auto& t : tables) {
-      if (!t.ok()) return false;
-    }
-    return true;
-  }
-};
+using replication::TableValidation;
+using replication::ValidationReport;
 
 Result<ValidationReport> validate_tables(const TaskSpec& spec, storage::StateStore& store);
 
