@@ -113,6 +113,20 @@ pass "token not in the log"
 stop_daemon
 expect_eq "TLS daemon stops cleanly" 0 "$STOP_RC"
 
+# A client stuck before its handshake does not hold up a stop: with a 60 s idle timeout
+# and a 10 s shutdown timeout, the daemon must close it at once instead of timing out.
+cp "$SCRATCH/b.key" "$SCRATCH/server.key"
+write_config "$port" "api: {tls: {cert_file: $SCRATCH/server.crt, key_file: $SCRATCH/server.key}}
+http: {idle_timeout_seconds: 60}"
+start_daemon
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+expect_eq "answering with a silent client connected" '200 {"status":"ok"}' "$(call GET /healthz)"
+stop_daemon
+exec 3>&-
+expect_eq "stop with a silent client exits 0" 0 "$STOP_RC"
+if grep -q 'shutdown timeout reached' "$SCRATCH/daemon.log"; then fail "stop waited for the silent client"; fi
+pass "stop did not wait for the silent client"
+
 # Configuration errors: exit 2 and one line naming file, position, key and file.
 cfg="$SCRATCH/tideway.yaml"
 check_tls() {  # check_tls YAML_LINES...: --check-config with these lines under api.tls
