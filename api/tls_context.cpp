@@ -182,6 +182,12 @@ Status TlsContext::use_certificate_chain(const std::string& cert_file) {
                                   "certificate (renew it, then reload)",
                                   cert_file, cert_not_after_));
   }
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) == 1) {
+    cert_expiry_ = std::chrono::system_clock::now() + std::chrono::hours(24) * days +
+                   std::chrono::seconds(seconds);
+  }
   cert_file_ = cert_file;
   cert_sha256_ = sha256_fingerprint(cert);
   cert_subject_ = subject_text(cert);

@@ -8,6 +8,7 @@
 // rotated certificate while connections opened before it finish on the old one.
 
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@ class TlsContext {
   const std::string& cert_sha256() const { return cert_sha256_; }  // "AB:CD:..." as openssl prints it
   const std::string& cert_subject() const { return cert_subject_; }
   const std::string& cert_not_after() const { return cert_not_after_; }  // "2027-01-31T12:00:00Z"
+  std::chrono::system_clock::time_point cert_expiry() const { return cert_expiry_; }
 
  private:
   TlsContext();
@@ -43,6 +45,7 @@ class TlsContext {
   std::string cert_sha256_;
   std::string cert_subject_;
   std::string cert_not_after_;
+  std::chrono::system_clock::time_point cert_expiry_;
 };
 
 /// A private key file readable by anyone but its owner (or, when root owns it, by more

@@ -16,6 +16,8 @@ namespace {
 constexpr const char* kTopKeys =
     "listen, api, data_dir, auth, log, metrics, http, shutdown_timeout_seconds, tasks";
 const log::Logger kLog{"config"};
+// A certificate closer than this to its end gets a warning at start and on reload.
+constexpr std::chrono::hours kCertExpiryWarning{24 * 14};
 
 void read_auth(YamlMapReader& root, DaemonConfig& config) {
   auto auth = root.optional_map("auth");
@@ -73,6 +75,15 @@ void read_api(YamlMapReader& root, DaemonConfig& config) {
                 "640, owned by root, with the service's group)",
                 {{"config", root.file()}, {"key", tls->key_path("key_file")}, {"file", *key},
                  {"permissions", *too_open}});
+    }
+    // Checked at every start and reload: a renewal that did not happen shows up in the
+    // log while there is still time, not as every client failing at once.
+    const auto left = (*context)->cert_expiry() - std::chrono::system_clock::now();
+    if (left < kCertExpiryWarning) {
+      kLog.warn("TLS certificate expires soon; renew it, then reload",
+                {{"config", root.file()}, {"key", tls->key_path("cert_file")}, {"file", *cert},
+                 {"not_after", (*context)->cert_not_after()},
+                 {"days_left", std::chrono::duration_cast<std::chrono::hours>(left).count() / 24}});
     }
     config.tls_cert_file = *cert;
     config.tls_key_file = *key;

@@ -2,14 +2,16 @@
 # The API over TLS with a throwaway self-signed certificate: the same answers, limits and
 # keep-alive as plain HTTP; plain HTTP, old protocol versions and silent clients on the
 # TLS port fail alone and are logged; SIGHUP serves a rotated certificate (checked by its
-# fingerprint) and keeps the current one when the new files are bad; bad TLS settings are
-# one-line config errors (exit 2) and a key readable by others is a warning.
+# fingerprint) and keeps the current one when the new files are bad; an intermediate CA's
+# chain is sent; a silent client does not hold up a stop; bad TLS settings are one-line
+# config errors (exit 2); a key readable by others and a certificate about to expire
+# are warnings.
 source "$(dirname "$0")/lib.sh"
 
-# make_cert NAME [DAYS]: NAME.crt and NAME.key (EC P-256) for 127.0.0.1 and localhost.
-# DAYS -1 gives a certificate that expired yesterday.
+# make_cert NAME [DAYS]: NAME.crt and NAME.key (EC P-256) for 127.0.0.1 and localhost,
+# valid for 30 days by default. DAYS -1 gives a certificate that expired yesterday.
 make_cert() {
-  local name=$1 days=${2:-2}
+  local name=$1 days=${2:-30}
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$SCRATCH/$name.key" 2>/dev/null
   chmod 600 "$SCRATCH/$name.key"
   openssl req -new -key "$SCRATCH/$name.key" -subj "/CN=tideway-test-$name" -out "$SCRATCH/$name.csr"
@@ -113,12 +115,29 @@ pass "token not in the log"
 stop_daemon
 expect_eq "TLS daemon stops cleanly" 0 "$STOP_RC"
 
+# A certificate issued by an intermediate CA: cert_file holds the chain, and a client that
+# trusts only the root gets in, which it can only if the intermediate is sent along.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=tideway-test-root" \
+  -days 30 -keyout "$SCRATCH/root.key" -out "$SCRATCH/root.crt" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$SCRATCH/ca.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=tideway-test-intermediate" \
+  -keyout "$SCRATCH/inter.key" -out "$SCRATCH/inter.csr" 2>/dev/null
+openssl x509 -req -in "$SCRATCH/inter.csr" -CA "$SCRATCH/root.crt" -CAkey "$SCRATCH/root.key" \
+  -CAcreateserial -days 30 -extfile "$SCRATCH/ca.ext" -out "$SCRATCH/inter.crt" 2>/dev/null
+openssl req -new -key "$SCRATCH/a.key" -subj "/CN=tideway-test-leaf" -out "$SCRATCH/leaf.csr"
+openssl x509 -req -in "$SCRATCH/leaf.csr" -CA "$SCRATCH/inter.crt" -CAkey "$SCRATCH/inter.key" \
+  -CAcreateserial -days 30 -extfile "$SCRATCH/a.ext" -out "$SCRATCH/leaf.crt" 2>/dev/null
+cat "$SCRATCH/leaf.crt" "$SCRATCH/inter.crt" > "$SCRATCH/chain.crt"
+write_config "$port" "api: {tls: {cert_file: $SCRATCH/chain.crt, key_file: $SCRATCH/a.key}}
+http: {idle_timeout_seconds: 60}"
+CURL_TLS=(--cacert "$SCRATCH/root.crt")
+start_daemon
+expect_eq "a client trusting only the root CA gets in" '200 {"tasks":[]}' "$(call GET /v1/tasks "${AUTH[@]}")"
+expect_eq "the server sends leaf and intermediate" 2 \
+  "$(openssl s_client -connect "127.0.0.1:$port" -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE')"
+
 # A client stuck before its handshake does not hold up a stop: with a 60 s idle timeout
 # and a 10 s shutdown timeout, the daemon must close it at once instead of timing out.
-cp "$SCRATCH/b.key" "$SCRATCH/server.key"
-write_config "$port" "api: {tls: {cert_file: $SCRATCH/server.crt, key_file: $SCRATCH/server.key}}
-http: {idle_timeout_seconds: 60}"
-start_daemon
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 expect_eq "answering with a silent client connected" '200 {"status":"ok"}' "$(call GET /healthz)"
 stop_daemon
@@ -192,4 +211,11 @@ expect_contains "key readable by others warns" "level=warn component=config msg=
 chmod 600 "$SCRATCH/a.key"
 check_tls "cert_file: $SCRATCH/a.crt" "key_file: $SCRATCH/a.key"
 expect_eq "key mode 600: valid, no warning" "config $cfg is valid" "$OUT"
+
+# A certificate in its last two weeks: valid, with a warning saying when it ends.
+make_cert soon 3
+soon_after=$(date -u -d "$(openssl x509 -in "$SCRATCH/soon.crt" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ)
+check_tls "cert_file: $SCRATCH/soon.crt" "key_file: $SCRATCH/soon.key"
+expect_eq "certificate expiring soon is still valid" 0 "$RC"
+expect_contains "certificate expiring soon warns" "level=warn component=config msg=\"TLS certificate expires soon; renew it, then reload\" config=$cfg key=api.tls.cert_file file=$SCRATCH/soon.crt not_after=$soon_after days_left=2" "$OUT"
 finish
