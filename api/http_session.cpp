@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <fmt/format.h>
 
 #include "api/http_response.h"
@@ -63,9 +64,10 @@ void HttpSession<Stream>::run() {
       // connects and says nothing holds a connection for no longer than that.
       beast::get_lowest_layer(self->stream_).expires_after(self->server_.limits_.idle_timeout);
       self->handshaking_ = true;
-      self->stream_.async_handshake(
-          boost::asio::ssl::stream_base::server,
-          beast::bind_front_handler(&HttpSession::on_handshake, self));
+      // Look at the first bytes before handing them to OpenSSL, to tell a plain-HTTP
+      // client (it gets a readable answer) from a failed TLS client.
+      beast::async_detect_ssl(beast::get_lowest_layer(self->stream_), self->buffer_,
+                              beast::bind_front_handler(&HttpSession::on_detect, self));
     });
   } else {
     boost::asio::dispatch(stream_.get_executor(),
@@ -75,11 +77,55 @@ void HttpSession<Stream>::run() {
 }
 
 template <class Stream>
-void HttpSession<Stream>::on_handshake(beast::error_code ec) {
-  handshaking_ = false;
+void HttpSession<Stream>::on_detect(beast::error_code ec, bool tls) {
   if (ec) {
-    // A plain-HTTP request, a scanner, an old TLS version or a client that distrusts the
-    // certificate: one line for the operator, and nothing else is affected.
+    handshaking_ = false;
+    // Nothing, or too little, before the idle timeout or the client's close.
+    if (!closing_) {
+      kLog.info("TLS handshake failed", {{"peer", peer_}, {"error", ec.message()}});
+    }
+    return close_socket();
+  }
+  if (!tls) {
+    handshaking_ = false;
+    return refuse_plain_http();
+  }
+  if constexpr (kTls) {
+    stream_.async_handshake(boost::asio::ssl::stream_base::server, buffer_.data(),
+                            beast::bind_front_handler(&HttpSession::on_handshake,
+                                                      this->shared_from_this()));
+  }
+}
+
+// A plain-HTTP request on the TLS port: one JSON 400 in clear text naming the fix, then
+// close. The request is not parsed; nothing of it reaches the router.
+template <class Stream>
+void HttpSession<Stream>::refuse_plain_http() {
+  kLog.info("plain HTTP request on the TLS port", {{"peer", peer_}});
+  started_ = std::chrono::steady_clock::now();
+  Response response = json_error(http::status::bad_request, "bad_request",
+                                 "this port speaks HTTPS; send the request to https://");
+  response.keep_alive(false);
+  if (server_.observer_) {
+    server_.observer_("unmatched", "unknown", response.result_int(), seconds_since(started_));
+  }
+  pending_ = std::make_shared<Response>(std::move(response));
+  auto& tcp = beast::get_lowest_layer(stream_);
+  tcp.expires_after(server_.limits_.idle_timeout);
+  http::async_write(tcp, *pending_,
+                    [self = this->shared_from_this()](beast::error_code, std::size_t) {
+                      self->pending_.reset();
+                      self->close_socket();
+                    });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_handshake(beast::error_code ec, std::size_t bytes_used) {
+  handshaking_ = false;
+  buffer_.consume(bytes_used);
+  if (ec) {
+    // A scanner, an old TLS version or a client that distrusts the certificate: one
+    // line for the operator, and nothing else is affected.
     if (!closing_) {
       kLog.info("TLS handshake failed", {{"peer", peer_}, {"error", ec.message()}});
     }

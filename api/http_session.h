@@ -5,7 +5,9 @@
 //
 // The same session serves plain HTTP (PlainStream) and HTTPS (TlsStream): a TLS session
 // only adds the handshake before its first read and close_notify before it closes, so
-// limits, timeouts, keep-alive and error answers are one code path for both.
+// limits, timeouts, keep-alive and error answers are one code path for both. A TLS
+// session whose first bytes are not a TLS handshake answers a plain JSON 400 saying the
+// port speaks HTTPS, instead of leaving the client with an empty reply.
 
 #include <chrono>
 #include <memory>
@@ -53,7 +55,9 @@ class HttpSession final : public HttpSessionBase,
   void shutdown() override;
 
  private:
-  void on_handshake(boost::beast::error_code ec);
+  void on_detect(boost::beast::error_code ec, bool tls);
+  void refuse_plain_http();
+  void on_handshake(boost::beast::error_code ec, std::size_t bytes_used);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void send(Response response, bool keep_alive, std::string_view route, std::string_view method);
