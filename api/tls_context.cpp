@@ -6,7 +6,6 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -50,7 +49,10 @@ Result<std::string> read_whole_file(const std::string& path) {
     return make_error(err == EACCES ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
                       fmt::format("cannot read {}: {}", path, std::strerror(err)));
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Sized up front so a private key is not left behind in buffers freed while growing.
+  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
   if (bytes.empty()) {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("{} is empty", path));
   }
