@@ -58,6 +58,27 @@ net::ip::tcp::endpoint HttpServer::local_endpoint() const {
   return acceptor_.local_endpoint(ec);
 }
 
+void HttpServer::use_tls(std::shared_ptr<TlsContext> tls) {
+  tls_enabled_ = true;
+  std::lock_guard lock(tls_mutex_);
+  tls_ = std::move(tls);
+}
+
+Status HttpServer::replace_tls(std::shared_ptr<TlsContext> tls) {
+  if (!tls_enabled_) {
+    return make_error(ErrorCode::kConflict,
+                      "the server speaks plain HTTP; turning TLS on takes a restart");
+  }
+  std::lock_guard lock(tls_mutex_);
+  tls_ = std::move(tls);
+  return {};
+}
+
+std::shared_ptr<TlsContext> HttpServer::current_tls() {
+  std::lock_guard lock(tls_mutex_);
+  return tls_;
+}
+
 void HttpServer::start() {
   net::post(acceptor_.get_executor(), [this] { do_accept(); });
 }
@@ -71,7 +92,13 @@ void HttpServer::do_accept() {
       // turn the API off for good.
       kLog.warn("accept failed", {{"error", ec.message()}});
     } else {
-      auto session = std::make_shared<HttpSession>(std::move(socket), *this);
+      std::shared_ptr<HttpSessionBase> session;
+      if (tls_enabled_) {
+        session = std::make_shared<HttpSession<TlsStream>>(std::move(socket), *this,
+                                                           current_tls());
+      } else {
+        session = std::make_shared<HttpSession<PlainStream>>(std::move(socket), *this);
+      }
       register_session(session);
       session->run();
     }
@@ -79,10 +106,10 @@ void HttpServer::do_accept() {
   });
 }
 
-void HttpServer::register_session(const std::shared_ptr<HttpSession>& s) {
+void HttpServer::register_session(const std::shared_ptr<HttpSessionBase>& s) {
   std::lock_guard lock(live_mutex_);
   // Forget sessions that have ended, so the list stays as long as the open connections.
-  std::erase_if(live_, [](const std::weak_ptr<HttpSession>& w) { return w.expired(); });
+  std::erase_if(live_, [](const std::weak_ptr<HttpSessionBase>& w) { return w.expired(); });
   live_.push_back(s);
   if (stopping_) s->shutdown();
 }

@@ -3,6 +3,8 @@
 // it is given (the daemon's HTTP threads), one strand per connection, with keep-alive,
 // limits on header and body size and an idle timeout on every read. Handlers run on the
 // I/O threads, so they must never block on a database: they only read state or post work.
+// With use_tls() it speaks HTTPS only (no plain-HTTP fallback on the same port); the
+// certificate can be replaced while it runs, for rotation without a restart.
 
 #include <atomic>
 #include <chrono>
@@ -31,7 +33,10 @@ struct HttpLimits {
 using RequestObserver = std::function<void(std::string_view route, std::string_view method,
                                            unsigned status, double seconds)>;
 
+class HttpSessionBase;
+template <class Stream>
 class HttpSession;
+class TlsContext;
 
 class HttpServer {
  public:
@@ -41,6 +46,12 @@ class HttpServer {
 
   /// Binds and listens; kUnavailable with the OS reason when the address is taken.
   Status listen(const std::string& host, std::uint16_t port);
+  /// Serve HTTPS with this context instead of plain HTTP; call before start().
+  void use_tls(std::shared_ptr<TlsContext> tls);
+  bool tls_enabled() const { return tls_enabled_; }
+  /// New connections use `tls` from now on; open ones keep the context they started
+  /// with. Thread-safe. Only for a server started with use_tls().
+  Status replace_tls(std::shared_ptr<TlsContext> tls);
   /// Starts accepting on the io_context.
   void start();
   /// Stops accepting; idle keep-alive connections close now, busy ones after their
@@ -51,9 +62,11 @@ class HttpServer {
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
  private:
+  template <class Stream>
   friend class HttpSession;
   void do_accept();
-  void register_session(const std::shared_ptr<HttpSession>& s);
+  void register_session(const std::shared_ptr<HttpSessionBase>& s);
+  std::shared_ptr<TlsContext> current_tls();
 
   boost::asio::io_context& io_;
   const Router& router_;
@@ -63,7 +76,10 @@ class HttpServer {
   std::atomic<std::size_t> sessions_{0};
   std::atomic<bool> stopping_{false};
   std::mutex live_mutex_;
-  std::vector<std::weak_ptr<HttpSession>> live_;
+  std::vector<std::weak_ptr<HttpSessionBase>> live_;
+  bool tls_enabled_ = false;  // fixed before start()
+  std::mutex tls_mutex_;
+  std::shared_ptr<TlsContext> tls_;
 };
 
 }  // namespace tideway::api

@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "api/router.h"
+#include "api/tls_context.h"
 #include "common/log.h"
 #include "common/secret.h"
 #include "daemon/daemon_metrics.h"
@@ -55,6 +56,8 @@ struct Daemon::Impl {
   int run();
   void load_predefined_tasks();
   void reload();
+  void reload_tls(const DaemonConfig& fresh);
+  void log_tls_certificate(std::string_view what, const api::TlsContext& tls);
   bool io_responsive();
   void shutdown();
 
@@ -102,6 +105,7 @@ int Daemon::Impl::run() {
       [this](std::string_view route, std::string_view method, unsigned status, double secs) {
         metrics.observe_request(route, method, status, secs);
       });
+  if (config.tls) server->use_tls(config.tls);
   if (Status s = server->listen(config.listen.host, config.listen.port); !s.ok()) {
     kLog.error("cannot serve the API",
                {{"config", config.config_file}, {"key", "listen"}, {"error", s.message()}});
@@ -127,6 +131,7 @@ int Daemon::Impl::run() {
                                              endpoint.port())},
                       {"metrics_auth", config.metrics_auth ? "true" : "false"},
                       {"watchdog", systemd.watchdog_interval() ? "on" : "off"}});
+  if (config.tls) log_tls_certificate("serving HTTPS", *config.tls);
 
   const sigset_t signals = lifecycle_signals();
   // Wake at least twice per watchdog interval; without a watchdog, once a second.
@@ -196,10 +201,39 @@ void Daemon::Impl::reload() {
   log::set_level(fresh->log_level);
   auth.set_token(fresh->token);
   config.log_level = fresh->log_level;
+  reload_tls(*fresh);
   metrics.count_reload(true);
   systemd.reloaded();
   kLog.info("reloaded", {{"log_level", log::level_name(fresh->log_level)},
                          {"token_source", fresh->token_file.empty() ? "env" : "file"}});
+}
+
+// The listener's protocol is fixed at start; within it, a reload serves the certificate
+// and key read now (new connections only), which is how a rotated certificate goes live.
+void Daemon::Impl::reload_tls(const DaemonConfig& fresh) {
+  if (static_cast<bool>(fresh.tls) != server->tls_enabled()) {
+    kLog.warn("api.tls was added or removed; that takes a restart, the API keeps its protocol",
+              {{"config", config.config_file}, {"key", "api.tls"},
+               {"serving", server->tls_enabled() ? "https" : "http"}});
+    return;
+  }
+  if (!fresh.tls) return;
+  if (Status s = server->replace_tls(fresh.tls); !s.ok()) {
+    kLog.error("TLS certificate not replaced", {{"error", s.message()}});
+    return;
+  }
+  config.tls = fresh.tls;
+  config.tls_cert_file = fresh.tls_cert_file;
+  config.tls_key_file = fresh.tls_key_file;
+  log_tls_certificate("TLS certificate reloaded", *fresh.tls);
+}
+
+void Daemon::Impl::log_tls_certificate(std::string_view what, const api::TlsContext& tls) {
+  kLog.info(what, {{"cert_file", config.tls_cert_file},
+                   {"key_file", config.tls_key_file},
+                   {"subject", tls.cert_subject()},
+                   {"not_after", tls.cert_not_after()},
+                   {"sha256", tls.cert_sha256()}});
 }
 
 void Daemon::Impl::shutdown() {

@@ -2,7 +2,7 @@
 // Daemon: one `tideway serve` process. Owns the state store, the metrics registry, the
 // HTTP server and its I/O threads, and the process lifecycle:
 //   start:  lock and open the state store, bind, serve, tell systemd READY
-//   SIGHUP: re-read log level and API token from the config file
+//   SIGHUP: re-read log level, API token and TLS certificate and key from the config file
 //   SIGTERM/SIGINT: STOPPING, refuse new connections, let running work reach a
 //           checkpoint and open requests finish (bounded by shutdown_timeout), close the
 //           state store, exit 0.

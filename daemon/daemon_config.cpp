@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "api/tls_context.h"
+#include "common/log.h"
 #include "common/secret.h"
 #include "daemon/task_spec_parser.h"
 #include "daemon/yaml_reader.h"
@@ -12,7 +14,10 @@ namespace tideway::daemon {
 namespace {
 
 constexpr const char* kTopKeys =
-    "listen, data_dir, auth, log, metrics, http, shutdown_timeout_seconds, tasks";
+    "listen, api, data_dir, auth, log, metrics, http, shutdown_timeout_seconds, tasks";
+const log::Logger kLog{"config"};
+// A certificate closer than this to its end gets a warning at start and on reload.
+constexpr std::chrono::hours kCertExpiryWarning{24 * 14};
 
 void read_auth(YamlMapReader& root, DaemonConfig& config) {
   auto auth = root.optional_map("auth");
@@ -38,6 +43,53 @@ void read_auth(YamlMapReader& root, DaemonConfig& config) {
                "e.g. from `openssl rand -hex 32`");
   }
   config.token = std::move(token).value();
+}
+
+void read_api(YamlMapReader& root, DaemonConfig& config) {
+  auto api_map = root.optional_map("api");
+  if (!api_map) return;
+  if (auto tls = api_map->optional_map("tls")) {
+    auto cert = tls->optional_string("cert_file");
+    auto key = tls->optional_string("key_file");
+    tls->finish("cert_file, key_file");
+    if (!cert && !key) {
+      api_map->fail("tls", "has neither cert_file nor key_file; expected both (PEM files), or "
+                           "no tls mapping for plain HTTP");
+    }
+    if (!cert || cert->empty()) {
+      tls->fail("cert_file", "is missing; expected the PEM certificate chain that goes with "
+                             "key_file (cert_file and key_file come together)");
+    }
+    if (!key || key->empty()) {
+      tls->fail("key_file", "is missing; expected the PEM private key of cert_file "
+                            "(cert_file and key_file come together)");
+    }
+    auto context = api::TlsContext::create();
+    if (!context.ok()) tls->fail("cert_file", context.error().message);
+    if (Status s = (*context)->use_certificate_chain(*cert); !s.ok()) {
+      tls->fail("cert_file", s.message());
+    }
+    if (Status s = (*context)->use_private_key(*key); !s.ok()) tls->fail("key_file", s.message());
+    if (auto too_open = api::key_file_too_open(*key)) {
+      kLog.warn("TLS private key file is readable by others; restrict it with chmod 600 (or "
+                "640, owned by root, with the service's group)",
+                {{"config", root.file()}, {"key", tls->key_path("key_file")}, {"file", *key},
+                 {"permissions", *too_open}});
+    }
+    // Checked at every start and reload: a renewal that did not happen shows up in the
+    // log while there is still time, not as every client failing at once.
+    const auto left = (*context)->cert_expiry() - std::chrono::system_clock::now();
+    if (left < kCertExpiryWarning) {
+      kLog.warn("TLS certificate expires soon; renew it, then reload",
+                {{"config", root.file()}, {"key", tls->key_path("cert_file")}, {"file", *cert},
+                 {"not_after", (*context)->cert_not_after()},
+                 {"days_left", std::chrono::duration_cast<std::chrono::hours>(left).count() / 24}});
+    }
+    config.tls_cert_file = *cert;
+    config.tls_key_file = *key;
+    config.tls = std::move(context).value();
+  }
+  api_map->finish("tls");
 }
 
 void read_http(YamlMapReader& root, DaemonConfig& config) {
@@ -66,6 +118,7 @@ DaemonConfig parse(const std::string& file) {
     if (!parsed.ok()) root.fail("listen", parsed.error().message);
     config.listen = *parsed;
   }
+  read_api(root, config);
   config.data_dir = root.required_string("data_dir");
   read_auth(root, config);
 

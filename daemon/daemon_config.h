@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct DaemonConfig {
   std::string config_file;  // where this came from, for messages and SIGHUP reloads
 
   ListenAddress listen;
+  // api.tls: serve HTTPS with this PEM certificate chain and private key (both or
+  // neither). The context is built while the file is read, so a bad file is a config
+  // error (on SIGHUP: a failed reload that keeps the current certificate) and the daemon
+  // serves exactly what was checked. Reloadable (SIGHUP) for rotation; turning TLS on or
+  // off takes a restart.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::shared_ptr<api::TlsContext> tls;  // null: plain HTTP
   std::string data_dir;  // Required. RocksDB state and the process lock live here.
 
   // API bearer token source: exactly one of these. Reloadable (SIGHUP).

@@ -8,11 +8,13 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-system-dev libpq-dev libmariadb-dev librocksdb-dev
   prometheus-cpp-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
-  libsystemd-dev libzstd-dev zlib1g-dev
+  libsystemd-dev libzstd-dev zlib1g-dev libssl-dev
   # test and demo: the real servers, their clients, promtool, systemd-analyze
   postgresql-15 postgresql-client-15 postgresql-contrib
   mariadb-server mariadb-client
   prometheus curl jq procps systemd
+  # the TLS test makes its throwaway certificates and checks what is served
+  openssl
 )
 
 missing=()

@@ -20,7 +20,7 @@ write_config 18999 "listn: 1"
 run_check
 expect_eq "unknown key exit code" 2 "$RC"
 expect_eq "unknown key is one line" 1 "$(printf '%s\n' "$OUT" | wc -l)"
-expect_eq "unknown key message" "tideway: config error: $cfg:6:1: listn: unknown key; expected one of: listen, data_dir, auth, log, metrics, http, shutdown_timeout_seconds, tasks" "$OUT"
+expect_eq "unknown key message" "tideway: config error: $cfg:6:1: listn: unknown key; expected one of: listen, api, data_dir, auth, log, metrics, http, shutdown_timeout_seconds, tasks" "$OUT"
 
 write_config 18999 "http: {threads: lots}"
 run_check

@@ -87,7 +87,7 @@ TEST_CASE("Config errors name file, line, column, key and what was expected") {
   const std::string file = (d.dir / "tideway.yaml").string();
   const Case cases[] = {
       {d.base() + "listn: 127.0.0.1:1\n",
-       "4:1: listn: unknown key; expected one of: listen, data_dir, auth, log, metrics, http, "
+       "4:1: listn: unknown key; expected one of: listen, api, data_dir, auth, log, metrics, http, "
        "shutdown_timeout_seconds, tasks"},
       {d.base() + "http:\n  threads: many\n",
        "5:12: http.threads: 'many' is not valid; expected an integer from 1 to 64"},

@@ -37,6 +37,11 @@ free_port() {
   fail "no free port found"
 }
 
+# A TLS test sets SCHEME=https and CURL_TLS=(--cacert FILE) before start_daemon; start_daemon
+# and call then speak HTTPS.
+SCHEME=http
+CURL_TLS=()
+
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$TOKEN" > "$SCRATCH/token"
 chmod 600 "$SCRATCH/token"
@@ -57,9 +62,9 @@ start_daemon() {  # start_daemon: runs with $SCRATCH/tideway.yaml, waits for /he
   DAEMON_PID=$!
   local port
   port=$(sed -n 's/^listen: 127.0.0.1:\([0-9]*\)$/\1/p' "$SCRATCH/tideway.yaml")
-  BASE="http://127.0.0.1:$port"
+  BASE="$SCHEME://127.0.0.1:$port"
   for _ in $(seq 1 100); do
-    if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
+    if curl -fsS "${CURL_TLS[@]}" "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
     kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$SCRATCH/daemon.log" >&2; fail "daemon exited at start"; }
     sleep 0.1
   done
@@ -80,7 +85,7 @@ stop_daemon() {  # stop_daemon: SIGTERM and wait; sets STOP_RC
 call() {  # call METHOD PATH [curl args...]
   local method=$1 path=$2
   shift 2
-  curl -s -o "$SCRATCH/body" -w '%{http_code}' -X "$method" "$@" "$BASE$path" > "$SCRATCH/code"
+  curl -s -o "$SCRATCH/body" -w '%{http_code}' -X "$method" "${CURL_TLS[@]}" "$@" "$BASE$path" > "$SCRATCH/code"
   echo "$(cat "$SCRATCH/code") $(cat "$SCRATCH/body")"
 }
 # The Authorization header as curl arguments; call set_auth again after TOKEN changes.
