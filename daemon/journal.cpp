@@ -47,6 +47,7 @@ void Journal::record(const std::string& task, log::Level level, const std::strin
                      std::vector<std::pair<std::string, std::string>> context) {
   std::lock_guard lock(mutex_);
   const std::uint64_t seq = next_sequence(task);
+  if (level == log::Level::kError) ++errors_[{task, step}];
   nlohmann::json entry = {{"seq", seq},
                           {"time", now_iso()},
                           {"level", log::level_name(level)},
@@ -100,7 +101,13 @@ Status Journal::erase(const std::string& task) {
   for (const auto& k : keys) w.remove(storage::Family::kJournal, k);
   std::lock_guard lock(mutex_);
   last_.erase(task);
+  std::erase_if(errors_, [&](const auto& e) { return e.first.first == task; });
   return store_.write(w);
+}
+
+std::map<std::pair<std::string, std::string>, std::uint64_t> Journal::error_counts() const {
+  std::lock_guard lock(mutex_);
+  return errors_;
 }
 
 }  // namespace tideway::daemon

@@ -37,12 +37,17 @@ class Journal {
   /// Removes a task's entries.
   Status erase(const std::string& task);
 
+  /// Error entries recorded since the daemon started, per (task, step): the "errors by
+  /// kind" metric. Steps are a fixed set (full_load, stream, cutover, validate, ...).
+  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts() const;
+
  private:
   std::uint64_t next_sequence(const std::string& task);
 
   storage::StateStore& store_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> last_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> errors_;
 };
 
 }  // namespace tideway::daemon

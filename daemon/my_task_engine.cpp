@@ -1,4 +1,5 @@
 // The mysql/mariadb -> mysql/mariadb path as a TaskEngine (see task_engine.h).
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -54,8 +55,12 @@ class MyStreamRun final : public StreamRun {
     f.changes_applied = status_.changes_applied;
     f.transactions_applied = status_.transactions_applied;
     f.reconnects = status_.reconnects;
+    f.checkpoint_age_seconds = checkpoint_clock_.age_seconds(
+        std::max(f.checkpointed_number, position_number(status_.idle_position())));
     return f;
   }
+
+  replication::ApplyFigures apply_figures() const override { return status_.apply.figures(); }
 
   bool reached(const std::string& point) const override {
     const auto target = BinlogPosition::parse(point);
@@ -71,6 +76,7 @@ class MyStreamRun final : public StreamRun {
   const replication::TaskSpec spec_;
   storage::StateStore& store_;
   my::MyStreamStatus status_;
+  MovementClock checkpoint_clock_;
 };
 
 // How close the source is to purging the binlog the stream still needs. A binlog source

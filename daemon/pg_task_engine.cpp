@@ -44,8 +44,11 @@ class PgStreamRun final : public StreamRun {
     f.changes_applied = status_.changes_applied;
     f.transactions_applied = status_.transactions_applied;
     f.reconnects = status_.reconnects;
+    f.checkpoint_age_seconds = checkpoint_clock_.age_seconds(f.checkpointed_number);
     return f;
   }
+
+  replication::ApplyFigures apply_figures() const override { return status_.apply.figures(); }
 
   bool reached(const std::string& point) const override {
     auto lsn = Lsn::parse(point);
@@ -56,6 +59,7 @@ class PgStreamRun final : public StreamRun {
   const replication::TaskSpec spec_;
   storage::StateStore& store_;
   pg::StreamStatus status_;
+  MovementClock checkpoint_clock_;
 };
 
 // How close the source is to dropping WAL the slot needs. PostgreSQL 13+ reports

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <functional>
 #include <cstdio>
 #include <thread>
@@ -16,13 +17,9 @@
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
 #include "daemon/progress_display.h"
+#include "daemon/task_engine.h"
 #include "daemon/task_spec_parser.h"
 #include "replication/core/load_state.h"
-#include "replication/core/lsn.h"
-#include "replication/mysql/my_full_load.h"
-#include "replication/mysql/my_stream.h"
-#include "replication/postgres/pg_full_load.h"
-#include "replication/postgres/pg_stream.h"
 #include "storage/state_store.h"
 
 namespace tideway::daemon {
@@ -102,71 +99,28 @@ class StreamLagDisplay {
   std::thread thread_;
 };
 
-struct LoadSummary {
-  int tables = 0;
-  std::int64_t rows = 0;
-  int chunks_copied = 0;
-  int chunks_skipped = 0;
-};
-
-bool is_mysql_family(replication::Engine e) {
-  return e == replication::Engine::kMysql || e == replication::Engine::kMariadb;
-}
-
-/// The full load of the task's engine pair.
-Result<LoadSummary> run_load(const replication::TaskSpec& spec, storage::StateStore& store,
-                             replication::LoadProgress& progress, const std::atomic<bool>& stop) {
-  if (is_mysql_family(spec.source.engine)) {
-    auto r = replication::mysql::run_mysql_full_load(spec, store, progress, stop);
-    if (!r.ok()) return std::move(r).error();
-    for (const auto& w : r->warnings) kLog.warn("full load warning", {{"task", spec.id}, {"warning", w}});
-    for (const auto& d : r->definers_rewritten) {
-      kLog.info("DEFINER rewritten to the migration user", {{"task", spec.id}, {"object", d}});
-    }
-    return LoadSummary{r->tables, r->rows, r->chunks_copied, r->chunks_skipped};
-  }
-  auto r = replication::postgres::run_full_load(spec, store, progress, stop);
-  if (!r.ok()) return std::move(r).error();
-  return LoadSummary{r->tables, r->rows, r->chunks_copied, r->chunks_skipped};
-}
-
-/// The change stream of the task's engine pair, until stop; returns the final position.
-Result<std::string> run_stream_until_stop(const replication::TaskSpec& spec,
-                                          storage::StateStore& store,
+/// The change stream until stop; returns the final checkpointed position.
+Result<std::string> run_stream_until_stop(const TaskEngine& engine, const std::string& task,
                                           const std::atomic<bool>& stop) {
-  if (is_mysql_family(spec.source.engine)) {
-    replication::mysql::MyStreamStatus status;
-    StreamLagDisplay display(
-        [&status] {
-          return fmt::format("applied {}  {} txns  {} changes  lag {:.1f}s",
-                             status.checkpointed_position(), status.transactions_applied.load(),
-                             status.changes_applied.load(), status.lag_seconds.load());
-        },
-        spec.id);
-    Status s = replication::mysql::run_mysql_stream(spec, store, status, stop);
-    display.stop();
-    if (!s.ok()) return std::move(s).error();
-    return status.checkpointed_position();
-  }
-  replication::postgres::StreamStatus status;
+  auto stream = engine.new_stream();
+  const StreamRun& live = *stream;
   StreamLagDisplay display(
-      [&status] {
-        const auto pending = status.oldest_pending_commit_us.load();
+      [&live] {
+        const StreamFigures f = live.figures();
         const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch()).count();
-        const auto head = status.source_wal_end.load();
-        const auto done = status.checkpointed_lsn.load();
+        const double lag = f.oldest_pending_commit_us > 0
+                               ? static_cast<double>(now_us - f.oldest_pending_commit_us) / 1e6
+                               : 0.0;
         return fmt::format("applied {}  {} txns  {} changes  behind {} bytes  lag {:.1f}s",
-                           replication::Lsn{done}.to_string(),
-                           status.transactions_applied.load(), status.changes_applied.load(),
-                           head > done ? head - done : 0,
-                           pending > 0 ? static_cast<double>(now_us - pending) / 1e6 : 0.0);
+                           f.checkpointed, f.transactions_applied, f.changes_applied,
+                           f.lag_bytes, std::max(0.0, lag));
       },
-      spec.id);
-  Status s = replication::postgres::run_stream(spec, store, status, stop);
+      task);
+  Status s = stream->run(stop);
   display.stop();
   if (!s.ok()) return std::move(s).error();
-  return replication::Lsn{status.checkpointed_lsn.load()}.to_string();
+  return stream->figures().checkpointed;
 }
 
 }  // namespace
@@ -188,17 +142,8 @@ int cmd_run(const std::vector<std::string>& args) {
     std::fprintf(stderr, "tideway: task error: %s\n", spec.error().message.c_str());
     return kExitUsage;
   }
-  using replication::Engine;
-  const bool pg_pair =
-      spec->source.engine == Engine::kPostgresql && spec->target.engine == Engine::kPostgresql;
-  const bool mysql_pair = is_mysql_family(spec->source.engine) &&
-                          is_mysql_family(spec->target.engine);
-  if (!pg_pair && !mysql_pair) {
-    std::fprintf(stderr,
-                 "tideway: task error: %s: %s -> %s is not supported yet; this build moves "
-                 "postgresql -> postgresql and mysql/mariadb -> mysql/mariadb\n",
-                 task_file.c_str(), replication::engine_name(spec->source.engine),
-                 replication::engine_name(spec->target.engine));
+  if (Status s = check_engine_pair(*spec); !s.ok()) {
+    std::fprintf(stderr, "tideway: task error: %s: %s\n", task_file.c_str(), s.message().c_str());
     return kExitUsage;
   }
   // Before any thread exists (RocksDB starts its own when the store opens): every
@@ -211,6 +156,12 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   std::atomic<bool> stop{false};
   StopOnSignal signals(stop);
+  auto engine = make_task_engine(*spec, **store);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "tideway: task error: %s: %s\n", task_file.c_str(),
+                 engine.error().message.c_str());
+    return kExitUsage;
+  }
   replication::LoadProgress progress;
   kLog.info("task starting", {{"task", spec->id}, {"mode", replication::task_mode_name(spec->mode)},
                               {"source", spec->source.describe()},
@@ -218,7 +169,7 @@ int cmd_run(const std::vector<std::string>& args) {
   Result<LoadSummary> result = make_error(ErrorCode::kInternal, "");
   {
     ProgressDisplay display(progress, spec->id);
-    result = run_load(*spec, **store, progress, stop);
+    result = (*engine)->full_load(progress, stop);
   }
   if (!result.ok()) {
     const bool stopped = stop && result.error().code == ErrorCode::kUnavailable;
@@ -236,6 +187,9 @@ int cmd_run(const std::vector<std::string>& args) {
     kLog.error("task failed", {{"task", spec->id}, {"error", result.error().message}});
     return result.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
+  for (const auto& w : result->warnings) {
+    kLog.warn("full load warning", {{"task", spec->id}, {"warning", w}});
+  }
   if (result->tables == 0) {
     kLog.info("full load was finished by an earlier run", {{"task", spec->id}});
   } else {
@@ -246,7 +200,7 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (spec->mode == replication::TaskMode::kFullLoad) return kExitOk;
 
-  auto streamed = run_stream_until_stop(*spec, **store, stop);
+  auto streamed = run_stream_until_stop(**engine, spec->id, stop);
   if (!streamed.ok()) {
     replication::LoadStateStore state(**store, spec->id);
     if (auto s = state.load_task(); s.ok() && s->has_value()) {

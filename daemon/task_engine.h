@@ -15,11 +15,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "replication/core/apply_stats.h"
 #include "replication/core/load_progress.h"
 #include "replication/core/task_spec.h"
 #include "replication/core/validation_report.h"
@@ -36,6 +38,21 @@ struct StreamFigures {
   std::int64_t oldest_pending_commit_us = 0;   // 0: nothing taken from the stream unapplied
   std::int64_t changes_applied = 0, transactions_applied = 0;
   int reconnects = 0;
+  /// Seconds since the durable position was last seen to move (the checkpoint, or on a
+  /// binlog source that is idle, the point read through); -1 when no stream runs.
+  double checkpoint_age_seconds = -1;
+};
+
+/// Tracks when a monotonic position last moved, as seen by whoever reads it (status,
+/// metrics): good to the reading interval, which is all a staleness alarm needs.
+class MovementClock {
+ public:
+  double age_seconds(std::uint64_t position) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::uint64_t last_ = 0;
+  mutable std::int64_t moved_at_us_ = 0;
 };
 
 /// One run of a task's change stream (created per runner start, so counters restart).
@@ -45,6 +62,8 @@ class StreamRun {
   /// Streams until `stop` is set (ok) or an error that retrying cannot fix.
   virtual Status run(const std::atomic<bool>& stop) = 0;
   virtual StreamFigures figures() const = 0;
+  /// Changes per table and operation, batch sizes and durations (since this run began).
+  virtual replication::ApplyFigures apply_figures() const = 0;
   /// True once every source transaction committed before `point` (from
   /// TaskEngine::mark_cutover_point) is applied on the target and checkpointed.
   virtual bool reached(const std::string& point) const = 0;
@@ -88,6 +107,10 @@ class TaskEngine {
   /// at least "risk" (ok|warning|critical) and "detail"; "retained_bytes" when known.
   virtual nlohmann::json probe_retention() const = 0;
 };
+
+/// Ok when this build runs the spec's source and target pair; otherwise kInvalidArgument
+/// naming the pair and the pairs it runs.
+Status check_engine_pair(const replication::TaskSpec& spec);
 
 /// The engine for the spec's source and target pair; kInvalidArgument naming the pair
 /// and what this build supports when there is none.

@@ -89,7 +89,13 @@ TaskView TaskManager::view(const Task& t) const {
     v.state = t.intent == "running" ? "starting" : t.intent;
   }
   if (t.runner) v.tables = t.runner->progress().snapshot();
-  if (t.runner) v.stream = t.runner->stream();  // kept after it ends, for the counters
+  for (const auto& [key, n] : journal_.error_counts()) {
+    if (key.first == t.id) v.errors[key.second] = n;
+  }
+  if (t.runner) {  // kept after it ends, for the counters
+    v.stream = t.runner->stream();
+    v.apply = t.runner->apply();
+  }
   if (v.stream.checkpointed_number == 0) {
     const StreamFigures stored = t.engine->stored_figures();
     v.stream.checkpointed = v.stream.applied = stored.checkpointed;

@@ -29,6 +29,7 @@
 #include "daemon/journal.h"
 #include "daemon/task_engine.h"
 #include "daemon/task_runner.h"
+#include "replication/core/apply_stats.h"
 #include "replication/core/task_spec.h"
 #include "storage/state_store.h"
 
@@ -49,6 +50,8 @@ struct TaskView {
   std::string last_error;
   std::vector<replication::TableProgressView> tables;
   StreamFigures stream;       // positions, counters; from the state store when not running
+  replication::ApplyFigures apply;  // per table and operation, batch histograms
+  std::map<std::string, std::uint64_t> errors;  // journal errors since start, per step
   nlohmann::json cutover;     // last cutover: steps, durations, outcome
   nlohmann::json validation;  // last validation result
   nlohmann::json retention;   // slot WAL retention: retained_bytes, safe_wal_bytes, risk

@@ -1,6 +1,7 @@
 #include "daemon/task_metrics.h"
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -25,6 +26,25 @@ struct Builder {
     m.label = std::move(labels);
     if (type == MetricType::Counter) m.counter.value = value;
     else m.gauge.value = value;
+    f.metric.push_back(std::move(m));
+  }
+  void add_histogram(const std::string& name, const char* help,
+                     std::vector<ClientMetric::Label> labels,
+                     const replication::HistogramFigures& h) {
+    auto& f = families[name];
+    if (f.name.empty()) {
+      f.name = name;
+      f.help = help;
+      f.type = MetricType::Histogram;
+    }
+    ClientMetric m;
+    m.label = std::move(labels);
+    for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+      m.histogram.bucket.push_back({h.counts[i], h.bounds[i]});
+    }
+    m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+    m.histogram.sample_count = h.count;
+    m.histogram.sample_sum = h.sum;
     f.metric.push_back(std::move(m));
   }
 };
@@ -66,6 +86,32 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
     b.add("tideway_stream_reconnects_total",
           "Stream sessions restarted after a connection loss, since the task last started.",
           MetricType::Counter, {task}, static_cast<double>(v.stream.reconnects));
+    if (v.state == "streaming" && v.stream.checkpoint_age_seconds >= 0) {
+      b.add("tideway_checkpoint_age_seconds",
+            "Seconds since the task's durable position (checkpoint) last moved.",
+            MetricType::Gauge, {task}, v.stream.checkpoint_age_seconds);
+    }
+    for (const auto& [step, n] : v.errors) {
+      b.add("tideway_task_errors_total",
+            "Errors the task's journal recorded since the daemon started, by the step they "
+            "stopped (full_load, stream, cutover, validate, retention, failed, ...).",
+            MetricType::Counter, {task, {"kind", step}}, static_cast<double>(n));
+    }
+    for (const auto& [key, n] : v.apply.changes) {
+      b.add("tideway_table_changes_applied_total",
+            "Row changes committed on the target, by table and operation, since the task last "
+            "started.",
+            MetricType::Counter, {task, {"table", key.first}, {"op", key.second}},
+            static_cast<double>(n));
+    }
+    if (v.apply.batch_changes.count > 0) {
+      b.add_histogram("tideway_apply_batch_changes",
+                      "Row changes per target commit (a group of source transactions).", {task},
+                      v.apply.batch_changes);
+      b.add_histogram("tideway_apply_batch_duration_seconds",
+                      "Seconds from a batch's first change to its target commit.", {task},
+                      v.apply.batch_seconds);
+    }
     for (const auto& t : v.tables) {
       const ClientMetric::Label table{"table", t.table};
       b.add("tideway_full_load_rows_copied", "Rows copied by the full load.", MetricType::Gauge,

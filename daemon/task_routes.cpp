@@ -1,5 +1,7 @@
 #include "daemon/task_routes.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,17 @@ api::Response error_response(TaskManager& tasks, const std::string& id, const Er
     default:
       return api::json_error(status::internal_server_error, error_code_name(e.code), e.message);
   }
+}
+
+/// A query parameter's non-negative integer: digits only, at most 18 of them.
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::uint64_t n = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return n;
 }
 
 /// Parses an optional JSON object body with known keys only.
@@ -157,14 +170,20 @@ void add_task_routes(api::Router& router, TaskManager& tasks, Journal& journal) 
              [&tasks, &journal](const api::Request&, const api::RequestContext& c) {
                const auto& id = c.path_params.at("id");
                if (auto v = tasks.get(id); !v.ok()) return error_response(tasks, id, v.error());
-               std::uint64_t after = 0;
-               std::size_t limit = 100;
-               if (auto a = c.query.find("after"); a != c.query.end()) {
-                 after = std::strtoull(a->second.c_str(), nullptr, 10);
+               std::uint64_t after = 0, limit = 100;
+               for (auto [name, value] : {std::pair{"after", &after}, std::pair{"limit", &limit}}) {
+                 auto q = c.query.find(name);
+                 if (q == c.query.end()) continue;
+                 auto n = parse_count(q->second);
+                 if (!n) {
+                   return api::json_error(status::bad_request, "invalid_request",
+                                          fmt::format("query parameter {} must be a whole number "
+                                                      "of at most 18 digits, not '{}'",
+                                                      name, q->second));
+                 }
+                 *value = *n;
                }
-               if (auto l = c.query.find("limit"); l != c.query.end()) {
-                 limit = std::clamp<std::size_t>(std::strtoull(l->second.c_str(), nullptr, 10), 1, 1000);
-               }
+               limit = std::clamp<std::uint64_t>(limit, 1, 1000);
                auto page = journal.page(id, after, limit);
                if (!page.ok()) return error_response(tasks, id, page.error());
                const std::uint64_t next = page->empty() ? after : page->back().value("seq", after);

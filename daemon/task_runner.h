@@ -44,6 +44,9 @@ class TaskRunner {
   const replication::LoadProgress& progress() const { return progress_; }
   /// The stream's live figures (all zero before it starts).
   StreamFigures stream() const { return stream_ ? stream_->figures() : StreamFigures{}; }
+  replication::ApplyFigures apply() const {
+    return stream_ ? stream_->apply_figures() : replication::ApplyFigures{};
+  }
   /// See StreamRun::reached; false when the task has no stream.
   bool reached(const std::string& point) const { return stream_ && stream_->reached(point); }
 

@@ -1,6 +1,7 @@
 #include "daemon/task_views.h"
 
 #include <chrono>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -20,6 +21,10 @@ nlohmann::json task_view_json(const TaskView& v) {
                       {"eta_seconds", t.eta_seconds}});
   }
 
+  nlohmann::json by_table = nlohmann::json::array();
+  for (const auto& [key, n] : v.apply.changes) {
+    by_table.push_back({{"table", key.first}, {"op", key.second}, {"changes", n}});
+  }
   return {{"id", v.id},
           {"state", v.state},
           {"allowed_actions", TaskManager::allowed_actions(v.state)},
@@ -34,7 +39,9 @@ nlohmann::json task_view_json(const TaskView& v) {
             {"lag_bytes", lag_bytes(v)},
             {"changes_applied", v.stream.changes_applied},
             {"transactions_applied", v.stream.transactions_applied},
-            {"reconnects", v.stream.reconnects}}},
+            {"reconnects", v.stream.reconnects},
+            {"checkpoint_age_seconds", v.stream.checkpoint_age_seconds},
+            {"changes_by_table", by_table}}},
           {"retention", v.retention},
           {"last_error", v.last_error},
           {"cutover", v.cutover},
@@ -50,9 +57,13 @@ nlohmann::json task_report_json(const TaskView& v, const std::vector<nlohmann::j
                      {"context", e.value("context", nlohmann::json::object())}});
     if (e.value("level", "") == "warn" || e.value("level", "") == "error") problems.push_back(e);
   }
+  std::map<std::string, std::int64_t> streamed;
+  for (const auto& [key, n] : v.apply.changes) streamed[key.first] += n;
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& t : v.tables) {
-    tables.push_back({{"table", t.table}, {"rows", t.rows_done}, {"bytes", t.bytes_done}});
+    const auto it = streamed.find(t.table);
+    tables.push_back({{"table", t.table}, {"rows", t.rows_done}, {"bytes", t.bytes_done},
+                      {"changes_streamed", it == streamed.end() ? 0 : it->second}});
   }
   return {{"task", v.id},
           {"state", v.state},
@@ -74,10 +85,11 @@ std::string task_report_markdown(const nlohmann::json& r) {
   md += fmt::format("- state: **{}**\n- mode: {}\n- source: `{}`\n- target: `{}`\n\n",
                     r.value("state", ""), r.value("mode", ""), r.value("source", ""),
                     r.value("target", ""));
-  md += "## Tables\n\n| table | rows loaded | bytes |\n| --- | ---: | ---: |\n";
+  md += "## Tables\n\n| table | rows loaded | bytes | changes streamed |\n"
+        "| --- | ---: | ---: | ---: |\n";
   for (const auto& t : r["tables"]) {
-    md += fmt::format("| {} | {} | {} |\n", t.value("table", ""), t.value("rows", 0),
-                      t.value("bytes", 0));
+    md += fmt::format("| {} | {} | {} | {} |\n", t.value("table", ""), t.value("rows", 0),
+                      t.value("bytes", 0), t.value("changes_streamed", 0));
   }
   const auto& s = r["stream"];
   md += fmt::format("\n## Change stream\n\n{} transactions, {} changes applied; checkpoint {}\n",

@@ -187,6 +187,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
   Session session(status, stop, options.queue_bytes);
   std::thread reader_thread([&] { session.read(**reader); });
   auto checkpoint_after = [&](const std::string& position) -> Status {
+    status.apply.commit_batch();  // the target committed: what was noted is durable there
     if (Status s = state.save_checkpoint(position); !s.ok()) return s;
     status.set_applied(position);
     status.set_checkpointed(position);
@@ -200,6 +201,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
         status.last_commit_time_us = c->commit_time_us;
         status.lag_seconds = seconds_since_us(c->commit_time_us);
       }
+      if (const auto* change = std::get_if<Change>(&*event)) status.apply.note_change(*change);
       if (Status s = (*applier)->apply(*event); !s.ok()) {
         result = s;
         break;
@@ -237,6 +239,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
     }
     if (!event && session.reader_done && session.queue.empty()) break;
   }
+  status.apply.drop_batch();  // not committed: replayed by the next session
   session.reader_done = true;
   session.queue.close();
   (*reader)->cancel();

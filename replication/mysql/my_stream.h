@@ -22,6 +22,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "replication/core/apply_stats.h"
 #include "replication/core/task_spec.h"
 #include "replication/mysql/my_applier.h"
 #include "replication/mysql/my_position.h"
@@ -62,6 +63,7 @@ class MyStreamStatus {
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
   std::atomic<bool> target_binlog_disabled{false};  // sql_log_bin = 0 took effect
+  ApplyStats apply;  // committed changes per table and operation, batch figures
 
  private:
   std::string get(const std::string& s) const {

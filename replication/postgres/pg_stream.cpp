@@ -180,6 +180,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
   Session session(spec, status, stop, options);
   std::thread reader_thread([&] { session.read(**reader, **source_sql); });
   auto checkpoint_after = [&](Lsn position) -> Status {
+    status.apply.commit_batch();  // the target committed: what was noted is durable there
     if (Status s = state.save_checkpoint(position.to_string()); !s.ok()) return s;
     status.applied_lsn = position.value;
     status.checkpointed_lsn = position.value;
@@ -210,6 +211,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
         std::int64_t none = 0;
         status.oldest_pending_commit_us.compare_exchange_strong(none, b->commit_time_us);
       }
+      if (const auto* change = std::get_if<Change>(&*event)) status.apply.note_change(*change);
       if (Status s = (*applier)->apply(*event); !s.ok()) { result = s; break; }
     }
     // Commit the group when it is big or old enough, or when the reader has nothing
@@ -225,6 +227,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
     }
     if (!event && session.reader_done && session.queue.empty()) break;
   }
+  status.apply.drop_batch();  // not committed: replayed by the next session
   session.reader_done = true;
   session.queue.close();
   reader_thread.join();

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "replication/core/apply_stats.h"
 #include "replication/core/task_spec.h"
 #include "storage/state_store.h"
 
@@ -41,6 +42,7 @@ struct StreamStatus {
   std::atomic<std::int64_t> changes_applied{0};
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
+  ApplyStats apply;  // committed changes per table and operation, batch figures
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.

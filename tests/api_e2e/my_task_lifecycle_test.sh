@@ -108,6 +108,13 @@ report=$(api GET /v1/tasks/$T/report -H 'Accept: text/markdown')
 expect_contains "markdown report" "## Cutover: cut_over" "$report"
 curl -fsS "${AUTH[@]}" "$BASE/metrics" > "$SCRATCH/metrics.txt"
 expect_contains "task state metric" "tideway_task_state{task=\"$T\",state=\"cut_over\"} 1" "$(cat "$SCRATCH/metrics.txt")"
+streamed_inserts=$(awk -v k="tideway_table_changes_applied_total{task=\"$T\",table=\"$MDB.orders\",op=\"insert\"}" '$1 == k && $2 + 0 > 0 {print "yes"}' "$SCRATCH/metrics.txt")
+expect_eq "orders inserted by the application are counted per table and operation" yes "$streamed_inserts"
+expect_contains "apply batch histogram" "tideway_apply_batch_duration_seconds_count{task=\"$T\"}" "$(cat "$SCRATCH/metrics.txt")"
+expect_eq "the report counts the streamed changes of orders" "$(jq -r --arg t "$MDB.orders" '[.stream.changes_by_table[] | select(.table == $t) | .changes] | add' <<<"$body")" \
+  "$(api GET /v1/tasks/$T/report | jq -r --arg t "$MDB.orders" '.tables[] | select(.table == $t) | .changes_streamed')"
+promtool check metrics < "$SCRATCH/metrics.txt" >/dev/null 2>&1 || { promtool check metrics < "$SCRATCH/metrics.txt"; fail "promtool rejects the metrics"; }
+pass "promtool accepts the metrics of a MariaDB task"
 msrc -e "SET GLOBAL read_only = OFF"
 
 # A second task on the same database, streaming; a target row changed behind its back

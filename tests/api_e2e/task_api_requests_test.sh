@@ -42,6 +42,14 @@ check "duplicate id" 409 already_exists
 api POST /v1/tasks/req/pause >/dev/null
 check "wrong state" 409 conflict
 expect_eq "409 carries the state" created "$(jq -r .error.state "$SCRATCH/resp")"
+api GET "/v1/tasks/req/events?after=abc" >/dev/null
+check "non-numeric event cursor" 400 invalid_request
+expect_contains "the bad parameter is named" "query parameter after" "$(jq -r .error.message "$SCRATCH/resp")"
+api GET "/v1/tasks/req/events?limit=-5" >/dev/null
+check "negative page size" 400 invalid_request
+api POST /v1/tasks --data-binary "$(jq '.id = "mixed" | .target.engine = "mariadb"' "$SCRATCH/task.json")" >/dev/null
+check "an engine pair this build does not run" 400 invalid_request
+expect_contains "the pair is named" "postgresql -> mariadb" "$(jq -r .error.message "$SCRATCH/resp")"
 api POST /v1/tasks/req/frobnicate >/dev/null
 check "unknown action" 404 not_found
 api POST /v1/tasks/req/cutover -d '{"fence": "none", "bogus": true}' >/dev/null

@@ -50,6 +50,22 @@ TEST_CASE("Inserts, updates and deletes of a multi-statement transaction arrive 
   const auto applied = mysql::BinlogPosition::parse(db.status().checkpointed_position());
   REQUIRE(applied.has_value());
   CHECK(applied->gtid.find("0-1-") != std::string::npos);
+
+  // The apply figures behind the per-table metrics count what was committed.
+  std::int64_t inserts = 0, updates = 0, deletes = 0, total = 0;
+  const auto figures = db.status().apply.figures();
+  for (const auto& [key, n] : figures.changes) {
+    total += n;
+    if (key.first.size() < 8 || key.first.substr(key.first.size() - 8) != ".account") continue;
+    if (key.second == "insert") inserts += n;
+    if (key.second == "update") updates += n;
+    if (key.second == "delete") deletes += n;
+  }
+  CHECK(inserts == 3);
+  CHECK(deletes == 1);
+  CHECK(updates >= 3);
+  CHECK(figures.batch_changes.sum == static_cast<double>(total));
+  CHECK(figures.batch_changes.count >= 1);
 }
 
 TEST_CASE("ON DELETE/UPDATE CASCADE: the target's foreign keys change the children") {

@@ -133,6 +133,24 @@ TEST_CASE("Every type, TOAST, truncate and a new column arrive through the strea
         db.source_value("SELECT md5(big) || ' ' || touched FROM toasted"));
   CHECK(db.target_value("SELECT length(big) FROM toasted") == "20000000");
   CHECK(db.target_value("SELECT count(*) FROM loose WHERE v = 'same'") == "1");
+
+  // The apply figures behind the per-table metrics count exactly what was committed.
+  const auto applied = h.status().apply.figures();
+  auto count = [&](const std::string& table, const std::string& op) -> std::int64_t {
+    auto it = applied.changes.find({table, op});
+    return it == applied.changes.end() ? 0 : it->second;
+  };
+  CHECK(count("public.gone", "insert") == 11);
+  CHECK(count("public.gone", "truncate") == 1);
+  CHECK(count("public.loose", "insert") == 3);
+  CHECK(count("public.loose", "delete") == 1);
+  CHECK(count("public.loose", "update") == 1);
+  CHECK(count("public.builtin", "delete") == 1);
+  std::int64_t total = 0;
+  for (const auto& [key, n] : applied.changes) total += n;
+  CHECK(applied.batch_changes.sum == static_cast<double>(total));
+  CHECK(applied.batch_changes.count >= 2);  // at least one commit per sync above
+  CHECK(applied.batch_seconds.count == applied.batch_changes.count);
 }
 
 TEST_CASE("A restarted stream resumes exactly, even when the checkpoint lags the target") {
