@@ -77,6 +77,8 @@ Status inspect_target(const AssessOptions& o, Assessment& a) {
   } else {
     replication::mysql::MyConnectOptions mo;
     mo.connect_timeout_seconds = o.connect_timeout_seconds;
+    // The target's databases may not exist yet: a full load creates them.
+    mo.select_database = false;
     auto conn = o.target_password ? replication::mysql::MyConnection::connect(e, *o.target_password, mo)
                                   : replication::mysql::MyConnection::connect(e, mo);
     if (!conn.ok()) return std::move(conn).error().with_context("connecting to the target");
