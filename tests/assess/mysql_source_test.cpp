@@ -84,6 +84,7 @@ TEST_CASE("MariaDB source: findings for a PostgreSQL target", "[assess][mysql]")
   require_finding(*a, "mysql_pg.view_rewrite", n + ".ranked", Severity::kWarning);
   require_finding(*a, "mysql_pg.auto_increment", n + ".scores.id", Severity::kInfo);
   require_finding(*a, "source.no_primary_key", n + ".nopk", Severity::kWarning);
+  require_finding(*a, "mysql_pg.case_insensitive_collation", "database " + n, Severity::kWarning);
   // NUL bytes are only a problem in text: a BLOB becomes bytea, which holds them, and a
   // text column without them is fine.
   CHECK(find_finding(*a, "mysql_pg.nul_bytes", n + ".blobs.b") == nullptr);
