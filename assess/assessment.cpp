@@ -24,7 +24,11 @@ std::string TargetKind::label() const {
     case replication::Engine::kMariadb: name = "mariadb"; break;
   }
   if (same_as_source) return name + " (same as the source)";
-  if (engine == replication::Engine::kPostgresql || aurora) return fmt::format("{}:{}", name, major);
+  // Aurora MySQL is named by its own major: 3 is MySQL 8.0 compatible, 2 is 5.7.
+  if (aurora && engine != replication::Engine::kPostgresql) {
+    return fmt::format("{}:{}", name, major >= 8 ? 3 : 2);
+  }
+  if (engine == replication::Engine::kPostgresql) return fmt::format("{}:{}", name, major);
   return fmt::format("{}:{}.{}", name, major, minor);
 }
 

@@ -52,6 +52,7 @@ TEST_CASE("target kinds", "[assess][units]") {
   CHECK(aurora->aurora);
   CHECK(aurora->engine == replication::Engine::kMysql);
   CHECK(aurora->major == 8);
+  CHECK(aurora->label() == "aurora-mysql:3");
   auto maria = assess::parse_target_kind("mariadb:11.4");
   REQUIRE(maria.ok());
   CHECK(maria->minor == 4);
