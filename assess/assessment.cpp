@@ -83,6 +83,14 @@ std::vector<Finding> blocking_findings(const Assessment& assessment,
   return out;
 }
 
+std::string describe_findings(const std::vector<Finding>& findings) {
+  std::string out;
+  for (const auto& f : findings) {
+    out += fmt::format("{}{} on {}: {}", out.empty() ? "" : "; ", f.id, f.object, f.why);
+  }
+  return out;
+}
+
 std::string human_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "unknown";
   const auto s = static_cast<std::int64_t>(std::llround(seconds));

@@ -236,6 +236,10 @@ struct Assessment {
 std::vector<Finding> blocking_findings(const Assessment& assessment,
                                        const std::vector<std::string>& acknowledged = {});
 
+/// One paragraph naming each finding ("id on object: why"), for a refusal message such as
+/// "task orders has 2 unacknowledged blockers: ...".
+std::string describe_findings(const std::vector<Finding>& findings);
+
 /// "1 h 20 min", "45 s": durations in reports.
 std::string human_duration(double seconds);
 /// "1.4 GiB", "300 B".

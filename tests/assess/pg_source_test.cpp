@@ -1,5 +1,8 @@
 // Assessment of a PostgreSQL source (the sandbox's) as the migration user: objects that
 // break on MySQL, replication prerequisites, and a clean database that is ready.
+#include <chrono>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "assess/assess.h"
@@ -123,6 +126,32 @@ TEST_CASE("PostgreSQL source: a reachable PostgreSQL target is inspected", "[ass
   CHECK(a->target.kind.major == 15);
   CHECK_FALSE(a->target.kind.same_as_source);
   CHECK_FALSE(a->target.available_extensions.empty());
+}
+
+}  // namespace tideway::test
+
+namespace tideway::test {
+
+TEST_CASE("PostgreSQL source: a session idle in a transaction is reported", "[assess][pg]") {
+  PgTestDb db("assess_pgidle");
+  db.source_sql("CREATE TABLE t (id int PRIMARY KEY)");
+  // As the migration user: without pg_read_all_stats a role sees the state of its own
+  // sessions only.
+  auto idle = replication::postgres::PgConnection::connect(db.task_spec("idle").source);
+  REQUIRE(idle.ok());
+  REQUIRE((*idle)->exec("BEGIN").ok());
+  auto pid = (*idle)->exec("SELECT pg_backend_pid()::text, current_user");
+  REQUIRE(pid.ok());
+  // Reported once the transaction has been idle for over 10 s.
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  auto o = options_for(db, "");
+  auto a = assess::run_assessment(o);
+  REQUIRE(a.ok());
+  require_finding(*a, "source.idle_in_transaction",
+                  "session " + pid->text(0, 0) + " (" + pid->text(0, 1) + ")", Severity::kWarning);
+  REQUIRE(a->activity.idle_in_transaction.size() == 1);
+  CHECK(a->activity.idle_in_transaction[0].seconds >= 10);
+  CHECK(a->verdict() == "ready_with_warnings");
 }
 
 }  // namespace tideway::test

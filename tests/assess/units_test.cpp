@@ -109,6 +109,8 @@ TEST_CASE("PostgreSQL major upgrade rules", "[assess][units]") {
       a, {"pg_upgrade.with_oids", "pg_upgrade.removed_type:public.legacy.created"});
   REQUIRE(left.size() == 1);
   CHECK(left[0].id == "pg_upgrade.extension_unavailable");
+  CHECK(assess::describe_findings(left) ==
+        "pg_upgrade.extension_unavailable on extension hstore 1.8: " + left[0].why);
 }
 
 TEST_CASE("Aurora MySQL rules: DEFINER, engines, parameter group", "[assess][units]") {
