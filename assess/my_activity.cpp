@@ -80,7 +80,9 @@ Result<Snapshot> snapshot(MyConnection& conn, const std::string& in_list) {
   return s;
 }
 
-void read_sessions(MyConnection& conn, Activity& a) {
+// Returns a note for the report when the user may see its own sessions only.
+std::string read_sessions(MyConnection& conn, Activity& a) {
+  std::string note;
   // Transactions open for over a minute: they hold back purge, and a consistent snapshot
   // taken now waits behind none of them but sees none of their changes either.
   auto trx = conn.query(
@@ -88,7 +90,9 @@ void read_sessions(MyConnection& conn, Activity& a) {
       "TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) FROM information_schema.INNODB_TRX t "
       "LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
       "WHERE t.trx_started < NOW() - INTERVAL 60 SECOND");
-  if (trx.ok()) {
+  if (!trx.ok()) {
+    note = "sessions: only this user's are visible (GRANT PROCESS to see every transaction)";
+  } else {
     for (std::size_t r = 0; r < trx->size(); ++r) {
       SessionInfo s{trx->text(r, 0), trx->text(r, 1), trx->text(r, 2),
                     static_cast<double>(trx->as_int(r, 3))};
@@ -115,6 +119,7 @@ void read_sessions(MyConnection& conn, Activity& a) {
       }
     }
   }
+  return note;
 }
 
 void read_replicas(MyConnection& conn, Activity& a) {
@@ -154,10 +159,10 @@ Status sample_mysql_activity(MyConnection& conn, int seconds,
   const std::string in_list = replication::mysql::sql_string_list(conn, names);
   // MySQL 8 caches table statistics in information_schema for a day by default.
   conn.execute("SET SESSION information_schema_stats_expiry = 0").ignore_error();
-  read_sessions(conn, a);
+  const std::string note = read_sessions(conn, a);
   read_replicas(conn, a);
   if (seconds <= 0) {
-    a.method = "no sample taken (--sample-seconds 0)";
+    a.method = "no sample taken (--sample-seconds 0)" + (note.empty() ? "" : "; " + note);
     return {};
   }
   auto first = snapshot(conn, in_list);
@@ -190,6 +195,7 @@ Status sample_mysql_activity(MyConnection& conn, int seconds,
              "; per table: " +
              (exact ? "performance_schema row operations"
                     : "change of the row estimate (net inserts minus deletes; updates not seen)");
+  if (!note.empty()) a.method += "; " + note;
   for (const auto& [table, after] : second->tables) {
     auto it = first->tables.find(table);
     if (it == first->tables.end()) continue;

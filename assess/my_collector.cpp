@@ -463,6 +463,9 @@ bool schema_selected(const replication::TableFilter& filter, const std::string& 
 }
 
 Status collect_mysql(MyConnection& conn, const CollectOptions& options, Assessment& out) {
+  // MySQL 8 caches information_schema table statistics for a day by default; MariaDB has
+  // no such variable (the error is expected there).
+  conn.execute("SET SESSION information_schema_stats_expiry = 0").ignore_error();
   out.source.version = conn.server_version();
   out.source.engine = conn.is_mariadb() ? replication::Engine::kMariadb : replication::Engine::kMysql;
   if (!conn.is_mariadb()) {

@@ -50,7 +50,13 @@ Result<Snapshot> snapshot(PgConnection& conn) {
   return s;
 }
 
-void read_sessions(PgConnection& conn, Activity& a) {
+// Returns a note for the report when the user may see its own sessions only.
+std::string read_sessions(PgConnection& conn, Activity& a) {
+  std::string note;
+  auto all = conn.exec("SELECT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')");
+  if (!all.ok() || !all->as_bool(0, 0)) {
+    note = "sessions: only this user's are visible (GRANT pg_read_all_stats to see all)";
+  }
   // Other users' sessions show their state only to members of pg_read_all_stats; the
   // rest appear without one and are left out rather than guessed.
   auto rows = conn.exec(R"(
@@ -61,7 +67,7 @@ void read_sessions(PgConnection& conn, Activity& a) {
        AND state IS NOT NULL AND state <> 'idle'
        AND ((state LIKE 'idle in transaction%' AND xact_start < clock_timestamp() - interval '10 seconds')
             OR coalesce(xact_start, query_start) < clock_timestamp() - interval '60 seconds'))");
-  if (!rows.ok()) return;
+  if (!rows.ok()) return note;
   for (int r = 0; r < rows->rows(); ++r) {
     SessionInfo s{rows->text(r, 0), rows->text(r, 1), rows->text(r, 2),
                   std::atof(rows->text(r, 3).c_str())};
@@ -71,6 +77,7 @@ void read_sessions(PgConnection& conn, Activity& a) {
       a.long_running.push_back(std::move(s));
     }
   }
+  return note;
 }
 
 void read_replicas(PgConnection& conn, Activity& a) {
@@ -90,10 +97,10 @@ void read_replicas(PgConnection& conn, Activity& a) {
 Status sample_postgres_activity(PgConnection& conn, int seconds,
                              Assessment& out, const std::atomic<bool>* stop) {
   Activity& a = out.activity;
-  read_sessions(conn, a);
+  const std::string note = read_sessions(conn, a);
   read_replicas(conn, a);
   if (seconds <= 0) {
-    a.method = "no sample taken (--sample-seconds 0)";
+    a.method = "no sample taken (--sample-seconds 0)" + (note.empty() ? "" : "; " + note);
     return {};
   }
   auto first = snapshot(conn);
@@ -113,7 +120,7 @@ Status sample_postgres_activity(PgConnection& conn, int seconds,
   a.sample_seconds = std::max(second->epoch - first->epoch, 0.001);
   a.log_bytes_per_second = static_cast<double>(wal->as_int(0, 0)) / a.sample_seconds;
   a.method = "pg_stat_user_tables n_tup_ins/upd/del deltas of the assessed tables; WAL bytes "
-             "from pg_current_wal_lsn() (whole server)";
+             "from pg_current_wal_lsn() (whole server)" + (note.empty() ? "" : "; " + note);
   std::map<std::string, bool> assessed;
   for (const TableInfo* t : out.inventory.tables()) assessed[t->qualified()] = true;
   for (const auto& [table, after] : second->tables) {
