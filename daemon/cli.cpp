@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/assess_command.h"
 #include "daemon/binlog_command.h"
 #include "daemon/build_info.h"
 #include "daemon/daemon.h"
@@ -31,10 +32,21 @@ Usage:
   tideway binlog decode FILE...          print every event of MySQL/MariaDB binlog files
                                          as JSON lines (typed row values); a truncated or
                                          corrupt file ends with an error naming the offset
+  tideway assess --source URL [--target URL | --target-engine KIND]
+         [--sample-seconds N] [--format json|markdown|html] [--output FILE]
+         [--source-password-file F] [--target-password-file F] [--exact-counts]
+         [--connect-timeout N]           inventory, live write rate, replication health
+  tideway assess --source-task FILE ...  and compatibility findings for a migration; URL is
+                                         postgresql|mysql|mariadb://user[:pw]@host:port/db,
+                                         KIND postgresql:16, mysql:8.0, mariadb:11.4,
+                                         aurora-mysql:3 or aurora-postgresql:16; without a
+                                         password in the URL: the file, else the variable
+                                         TIDEWAY_SOURCE_PASSWORD (TIDEWAY_TARGET_PASSWORD)
   tideway --version                      print version and commit
   tideway --help                         print this help
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration,
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration (assess: or the
+            source cannot be reached or read), 3 assess found blockers,
             4 state store locked by another process or corrupt.
 )";
 
@@ -101,6 +113,7 @@ int run_cli(int argc, char** argv) {
   if (command == "serve") return cmd_serve(args);
   if (command == "run") return cmd_run(args);
   if (command == "binlog") return cmd_binlog(args);
+  if (command == "assess") return cmd_assess(args);
   if (command == "status") return cmd_status(args);
   return usage_error(fmt::format("unknown command '{}'", command));
 }

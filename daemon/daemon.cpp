@@ -20,6 +20,7 @@
 #include "common/secret.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/exit_codes.h"
+#include "daemon/assessment_routes.h"
 #include "daemon/service_routes.h"
 #include "daemon/systemd_notifier.h"
 #include "daemon/journal.h"
@@ -100,6 +101,7 @@ int Daemon::Impl::run() {
   metrics.add_collectable(task_metrics.get());
   add_service_routes(router, state, metrics, config.metrics_auth);
   add_task_routes(router, *tasks, *journal);
+  add_assessment_routes(router);
   server = std::make_unique<api::HttpServer>(
       io, router, config.http_limits,
       [this](std::string_view route, std::string_view method, unsigned status, double secs) {

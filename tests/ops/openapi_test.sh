@@ -30,7 +30,7 @@ while read -r method route; do
     *) echo "$method $route" ;;
   esac
 done < "$SCRATCH/routes.raw" | sort > "$SCRATCH/implemented"
-expect_eq "routes found in the daemon's sources" 16 "$(wc -l < "$SCRATCH/implemented")"
+expect_eq "routes found in the daemon's sources" 18 "$(wc -l < "$SCRATCH/implemented")"
 expect_eq "every implemented route is documented, and nothing else" \
   "" "$(diff "$SCRATCH/implemented" "$SCRATCH/documented" || true)"
 
@@ -145,6 +145,28 @@ expect_eq "delete of a failed task answers 200" 200 "$(cat "$SCRATCH/code")"
 expect_schema "delete answer" Deleted "$BODY"
 probe GET "/v1/tasks/{id}" /v1/tasks/doc "${AUTH[@]}"
 expect_eq "the deleted task is gone" 404 "$(cat "$SCRATCH/code")"
+
+# Assessments: a request the daemon refuses, and one whose source cannot be reached,
+# which is accepted and then fails with the reason.
+probe POST /v1/assessments /v1/assessments "${AUTH[@]}" -d '{}'
+expect_eq "an assessment without a source is a 400" "400 invalid_request" "$(cat "$SCRATCH/code") $(jq -r .error.code "$SCRATCH/body")"
+probe POST /v1/assessments /v1/assessments "${AUTH[@]}" \
+  -d '{"source": "postgresql://u@127.0.0.1:1/d", "source_password_env": "NO_SUCH_PW", "sample_seconds": 0}'
+expect_eq "an assessment is accepted" 202 "$(cat "$SCRATCH/code")"
+expect_schema "accepted assessment" Assessment "$BODY"
+aid=$(jq -r .id <<<"$BODY")
+for _ in $(seq 1 100); do
+  [ "$(call GET "/v1/assessments/$aid" "${AUTH[@]}" | cut -d' ' -f2- | jq -r .state)" = failed ] && break
+  sleep 0.1
+done
+probe GET "/v1/assessments/{id}" "/v1/assessments/$aid" "${AUTH[@]}"
+expect_schema "failed assessment" Assessment "$BODY"
+expect_eq "the assessment failed, naming the missing password" "failed NO_SUCH_PW" \
+  "$(jq -r .state <<<"$BODY") $(jq -r .error.message <<<"$BODY" | grep -o NO_SUCH_PW | head -n 1)"
+probe GET "/v1/assessments/{id}" "/v1/assessments/$aid?format=markdown" "${AUTH[@]}"
+expect_eq "no markdown report for a failed assessment" 409 "$(cat "$SCRATCH/code")"
+probe GET "/v1/assessments/{id}" /v1/assessments/no-such-assessment "${AUTH[@]}"
+expect_eq "an unknown assessment is a 404" 404 "$(cat "$SCRATCH/code")"
 
 # Without the token: 401 exactly where the document says a token is needed (or may be).
 while read -r _ method path auth _; do
