@@ -40,13 +40,15 @@ struct ReadMethod {
 };
 
 // A worker's source session outside any transaction: each chunk's SELECT is one
-// consistent read of its own, between that chunk's watermarks.
+// consistent read of its own, between that chunk's watermarks. autocommit is set, not
+// trusted: a server default of 0 would leave the low watermark uncommitted and put the
+// SELECT in its transaction.
 Result<SnapshotSession> open_watermark_session(const Endpoint& source) {
   auto conn = MyConnection::connect(source, {SessionKind::kSourceRaw, true, false, 10});
   if (!conn.ok()) return std::move(conn).error();
-  if (Status s = (*conn)->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      !s.ok()) {
-    return std::move(s).error();
+  for (const char* sql : {"SET SESSION autocommit = 1",
+                          "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}) {
+    if (Status s = (*conn)->execute(sql); !s.ok()) return std::move(s).error();
   }
   return SnapshotSession{std::move(conn).value(), std::nullopt};
 }
