@@ -1,5 +1,5 @@
-// kill -9 of `tideway run` in the middle of a watermark-snapshot chunk, with the
-// application writing: the restart redoes only the unfinished chunks (each at new
+// kill -9 of `tideway run` in the middle of a watermark-snapshot chunk (and right after
+// one's target commit), with the application writing: the restart redoes only the unfinished chunks (each at new
 // watermarks), the stream takes over from the first run's start, and every table ends
 // identical to the source, no row twice.
 #include <catch2/catch.hpp>
@@ -131,6 +131,11 @@ std::map<std::string, std::string> chunk_markers(test::MyTestDb& db, const std::
 }  // namespace
 
 TEST_CASE("Watermark snapshot: kill -9 mid-chunk, restart: only unfinished chunks again, identical") {
+  // Mid-chunk (its first INSERT batch on the target, uncommitted), and between a chunk's
+  // target commit and its state-store record (the restart finds it by its marker).
+  const std::string failpoint = GENERATE(as<std::string>(), "load.mid_chunk:6",
+                                         "load.after_chunk_commit:5");
+  INFO(failpoint);
   test::MyTestDb db("my_wmcrash");
   constexpr int kRows = 8000;
   test::SourceWriter::create_tables(db, kRows);
@@ -154,8 +159,7 @@ TEST_CASE("Watermark snapshot: kill -9 mid-chunk, restart: only unfinished chunk
 
   test::SourceWriter writer(db, kRows, 2);
   writer.wait_for(100);
-  // The 6th chunk dies after its first INSERT batch reached the target, uncommitted.
-  run.start("load.mid_chunk:6");
+  run.start(failpoint);
   const auto first = run.wait(240);
   REQUIRE(first);
   INFO(run.log());
