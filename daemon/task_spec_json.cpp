@@ -28,7 +28,10 @@ nlohmann::json task_spec_to_json(const replication::TaskSpec& spec) {
           {"schema", {{"create", spec.schema.create}}},
           {"postgresql",
            {{"slot_name", spec.postgres.slot_name},
-            {"publication_name", spec.postgres.publication_name}}}};
+            {"publication_name", spec.postgres.publication_name}}},
+          {"mysql",
+           {{"snapshot", replication::my_snapshot_mode_name(spec.mysql.snapshot)},
+            {"signal_table", spec.mysql.signal_table}}}};
 }
 
 }  // namespace tideway::daemon

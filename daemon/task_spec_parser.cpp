@@ -15,7 +15,7 @@ using replication::TaskMode;
 using replication::TaskSpec;
 
 constexpr const char* kTopKeys =
-    "id, source, target, tables, mode, full_load, schema, postgresql";
+    "id, source, target, tables, mode, full_load, schema, postgresql, mysql";
 
 Engine parse_engine(YamlMapReader& m) {
   const std::string e = m.required_string("engine");
@@ -117,6 +117,27 @@ TaskSpec parse(const YAML::Node& node, const std::string& origin) {
       }
     }
     pg->finish("slot_name, publication_name");
+  }
+  if (auto my = root.optional_map("mysql")) {
+    if (auto mode = my->optional_string("snapshot")) {
+      if (*mode == "auto") spec.mysql.snapshot = replication::MySnapshotMode::kAuto;
+      else if (*mode == "consistent_snapshot")
+        spec.mysql.snapshot = replication::MySnapshotMode::kConsistentSnapshot;
+      else if (*mode == "watermark") spec.mysql.snapshot = replication::MySnapshotMode::kWatermark;
+      else my->fail("snapshot", fmt::format("'{}' is not a snapshot method; expected auto, "
+                                            "consistent_snapshot or watermark", *mode));
+    }
+    if (auto table = my->optional_string("signal_table")) {
+      // Plain identifiers only: the name goes into SQL and grant messages as it is.
+      static const std::regex kTable("[A-Za-z0-9_$]{1,64}\\.[A-Za-z0-9_$]{1,64}");
+      if (!std::regex_match(*table, kTable)) {
+        my->fail("signal_table", fmt::format("'{}' is not valid; expected database.table, each "
+                                             "1-64 characters of letters, digits, '_' and '$'",
+                                             *table));
+      }
+      spec.mysql.signal_table = *table;
+    }
+    my->finish("snapshot, signal_table");
   }
   root.finish(kTopKeys);
   return spec;

@@ -13,6 +13,15 @@ const char* engine_name(Engine engine) {
   return "postgresql";
 }
 
+const char* my_snapshot_mode_name(MySnapshotMode mode) {
+  switch (mode) {
+    case MySnapshotMode::kAuto: return "auto";
+    case MySnapshotMode::kConsistentSnapshot: return "consistent_snapshot";
+    case MySnapshotMode::kWatermark: return "watermark";
+  }
+  return "auto";
+}
+
 const char* task_mode_name(TaskMode mode) {
   switch (mode) {
     case TaskMode::kFullLoad: return "full_load";

@@ -54,6 +54,23 @@ struct PostgresOptions {
   std::string publication_name;  // Default: same as the slot name.
 };
 
+/// How a MySQL-family source's full load ties its chunks to binlog positions
+/// (replication/mysql/my_watermark.h explains both):
+///   consistent_snapshot: START TRANSACTION WITH CONSISTENT SNAPSHOT per worker and its
+///     exact binlog_snapshot_file/position (MariaDB only);
+///   watermark: per chunk, a low-watermark row committed to a signal table on the source,
+///     one consistent-read SELECT, then the binlog position after it (MySQL 8, Aurora
+///     MySQL, and MariaDB too); no lock, no long transaction;
+///   auto: consistent_snapshot on MariaDB, watermark on MySQL (by the server's version).
+enum class MySnapshotMode { kAuto, kConsistentSnapshot, kWatermark };
+const char* my_snapshot_mode_name(MySnapshotMode mode);
+
+struct MysqlOptions {
+  MySnapshotMode snapshot = MySnapshotMode::kAuto;  // Default: auto.
+  // database.table on the source for watermark rows, created if missing.
+  std::string signal_table = "_tideway.tideway_signal";  // Default: _tideway.tideway_signal.
+};
+
 struct TaskSpec {
   std::string id;  // [a-z0-9-]{1,48}
   Endpoint source;
@@ -63,6 +80,7 @@ struct TaskSpec {
   FullLoadOptions full_load;
   SchemaOptions schema;
   PostgresOptions postgres;
+  MysqlOptions mysql;
 };
 
 }  // namespace tideway::replication

@@ -375,6 +375,23 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
   const replication::RowImage& before = change.before ? *change.before : *change.after;
   auto where = where_clause(change, **p, before);
   if (!where.ok()) return std::move(where).error();
+  if (idempotent && t.has_key() && change.before) {
+    // Handoff window: the row may sit under its old key, its new key, both (the chunks
+    // holding them were read at different moments) or neither. A key update is therefore
+    // replayed as "delete the old key, upsert the after image", which ends in the after
+    // image whatever the target held; an UPDATE could hit the new key's copy.
+    auto new_key = where_clause(change, **p, *change.after);
+    if (!new_key.ok()) return std::move(new_key).error();
+    if (*new_key != *where) {
+      if (Status s = execute(fmt::format("DELETE FROM {} WHERE {}", table_sql(t), *where),
+                             fmt::format("applying a key update to {} at {}", t.qualified(),
+                                         where_am_i()));
+          !s.ok()) {
+        return s;
+      }
+      return upsert(change, **p, *change.after);
+    }
+  }
   std::string sets;
   for (std::size_t i : (*p)->columns) {
     const Datum& d = change.after->columns[i];

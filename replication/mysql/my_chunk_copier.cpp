@@ -111,11 +111,12 @@ Result<ChunkCopyStats> copy_chunk(MyConnection& source, MyConnection& target, co
       return std::move(s).error().with_context(where + ": clearing the chunk's range");
     }
   }
-  auto rows = source.stream(select);
-  if (!rows.ok()) {
+  auto opened = source.stream(select);
+  if (!opened.ok()) {
     rollback(target);
-    return std::move(rows).error().with_context(where);
+    return std::move(opened).error().with_context(where);
   }
+  std::optional<MyRowStream> rows(std::move(opened).value());
   // From here a failure leaves the source result half-read: cancel it rather than read
   // the rest of the chunk only to drop it.
   auto fail = [&](Error e) -> Result<ChunkCopyStats> {
@@ -186,15 +187,25 @@ Result<ChunkCopyStats> copy_chunk(MyConnection& source, MyConnection& target, co
       if (Status s = flush(); !s.ok()) return fail(std::move(s).error());
     }
   }
+  rows.reset();  // the source has sent every row: its connection is idle again
   if (Status s = flush(); !s.ok()) {
     rollback(target);
     return std::move(s).error().with_context(where);
+  }
+  stats.snapshot = context.snapshot;
+  if (context.position_after_read) {
+    auto read_at = context.position_after_read(source);
+    if (!read_at.ok()) {
+      rollback(target);
+      return std::move(read_at).error().with_context(where);
+    }
+    stats.snapshot = std::move(read_at).value();
   }
   const std::string marker = fmt::format(
       "INSERT INTO `_tideway`.`load_chunks` (task_id, table_name, chunk, `rows`, snapshot) "
       "VALUES ({}, {}, {}, {}, {})",
       target.quote(context.task_id), target.quote(table.qualified()), chunk.index, stats.rows,
-      context.snapshot.empty() ? "NULL" : target.quote(context.snapshot));
+      stats.snapshot.empty() ? "NULL" : target.quote(stats.snapshot));
   if (Status s = target.execute(marker); !s.ok()) {
     rollback(target);
     return std::move(s).error().with_context(where);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,7 @@ namespace tideway::replication::mysql {
 struct ChunkCopyStats {
   std::int64_t rows = 0;
   std::int64_t bytes = 0;  // value bytes read from the source
+  std::string snapshot;    // the position stored in the marker
 };
 
 struct ChunkCopyContext {
@@ -32,6 +34,10 @@ struct ChunkCopyContext {
   const std::atomic<bool>* stop = nullptr;          // checked between rows
   std::atomic<std::int64_t>* live_bytes = nullptr;  // progress while the chunk runs
   std::size_t batch_bytes = 1 << 20;                // Default: 1 MiB per INSERT statement.
+  /// Watermark snapshots (my_watermark.h): called once the source has returned the
+  /// chunk's last row, on the same (now idle) source connection, before the target
+  /// commits; its position is the one stored in the marker instead of `snapshot`.
+  std::function<Result<std::string>(MyConnection& source)> position_after_read = nullptr;
 };
 
 /// A chunk the target committed, as its marker row says.

@@ -19,6 +19,7 @@
 #include "replication/mysql/my_schema_steps.h"
 #include "replication/mysql/my_snapshot.h"
 #include "replication/mysql/my_source_checks.h"
+#include "replication/mysql/my_watermark.h"
 
 namespace tideway::replication::mysql {
 namespace {
@@ -30,9 +31,36 @@ using LoadRun = LoaderRun<WorkItem>;
 
 MyConnectOptions target_session() { return {SessionKind::kTarget, false, false, 10}; }
 
+/// How the workers read: consistent-snapshot sessions, or plain sessions whose chunks
+/// each take watermarks (my_watermark.h).
+struct ReadMethod {
+  SnapshotMethod method = SnapshotMethod::kConsistentSnapshot;
+  bool need_position = true;  // watermark: write watermarks and record positions
+  SignalTable signal;
+};
+
+// A worker's source session outside any transaction: each chunk's SELECT is one
+// consistent read of its own, between that chunk's watermarks. autocommit is set, not
+// trusted: a server default of 0 would leave the low watermark uncommitted and put the
+// SELECT in its transaction.
+Result<SnapshotSession> open_watermark_session(const Endpoint& source) {
+  auto conn = MyConnection::connect(source, {SessionKind::kSourceRaw, true, false, 10});
+  if (!conn.ok()) return std::move(conn).error();
+  for (const char* sql : {"SET SESSION autocommit = 1",
+                          "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"}) {
+    if (Status s = (*conn)->execute(sql); !s.ok()) return std::move(s).error();
+  }
+  return SnapshotSession{std::move(conn).value(), std::nullopt};
+}
+
+Result<SnapshotSession> open_worker_session(const Endpoint& source, const ReadMethod& read) {
+  if (read.method == SnapshotMethod::kWatermark) return open_watermark_session(source);
+  return open_snapshot_session(source, read.need_position);
+}
+
 struct Worker {
   const TaskSpec& spec;
-  bool need_position;
+  const ReadMethod& read;
   LoadRun& run;
   LoadStateStore& state;
   const std::atomic<bool>& stop;
@@ -51,7 +79,7 @@ struct Worker {
         std::this_thread::sleep_for(std::chrono::seconds(attempt - 1));
       }
       if (session.connection == nullptr) {
-        auto fresh = open_snapshot_session(spec.source, need_position);
+        auto fresh = open_worker_session(spec.source, read);
         if (!fresh.ok()) {
           done = std::move(fresh).error();
           if (!done.error().retryable) break;
@@ -80,11 +108,49 @@ struct Worker {
       }
       const std::string position = session.position ? session.position->to_string() : "";
       ChunkCopyContext ctx{spec.id, position, &stop, &item.progress->live_bytes};
+      std::optional<BinlogPosition> low;
+      if (read.method == SnapshotMethod::kWatermark && read.need_position) {
+        auto p0 = write_low_watermark(*session.connection, read.signal, spec.id, table,
+                                      item.chunk.index);
+        if (!p0.ok()) {
+          done = std::move(p0).error();
+          session.connection.reset();
+          if (!done.error().retryable || stop) break;
+          continue;
+        }
+        low = std::move(p0).value();
+        // Planned as one "no_key" chunk, whose handoff window skips (my_handoff.h).
+        const bool keyless = item.table->primary_key.empty();
+        ctx.position_after_read = [&](MyConnection& source) -> Result<std::string> {
+          auto high = write_high_watermark(source, read.signal, spec.id, table, item.chunk.index);
+          if (!high.ok()) return std::move(high).error();
+          bool ambiguous = false;
+          if (keyless && !(*low == *high)) {
+            auto touched = binlog_touches_table(source, *low, *high, item.table->database,
+                                                item.table->name);
+            if (!touched.ok()) return std::move(touched).error();
+            ambiguous = *touched;
+          }
+          if (ambiguous) {
+            // Without a key the stream cannot replay the changes the read may or may not
+            // show; only a read with nothing binlogged during it is exact.
+            return make_error(
+                ErrorCode::kUnavailable,
+                fmt::format("table {} has no primary key, so its copy must show it at one "
+                            "exact binlog position, but it was written while it was read "
+                            "(between {} and {}); add a primary key, copy it while it is not "
+                            "written, or on MariaDB use mysql.snapshot: consistent_snapshot",
+                            table, low->to_string(), high->to_string()),
+                true);
+          }
+          return high->to_string();
+        };
+      }
       const std::int64_t live_before = item.progress->live_bytes.load();
       Chunk chunk{item.chunk.index, item.chunk.where_sql, item.chunk.description};
       auto copied = copy_chunk(*session.connection, *target, *item.table, chunk, ctx);
       item.progress->live_bytes.fetch_sub(item.progress->live_bytes.load() - live_before);
-      if (copied.ok()) return ChunkDone{copied->rows, copied->bytes, position};
+      if (copied.ok()) return ChunkDone{copied->rows, copied->bytes, copied->snapshot};
       done = std::move(copied).error();
       // The source result may be cancelled and the target mid-transaction: start over.
       session.connection.reset();
@@ -190,7 +256,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   auto target = MyConnection::connect(spec.target, target_session());
   if (!target.ok()) return std::move(target).error();
 
-  auto tables = list_tables(**source, spec.tables);
+  auto tables = list_tables(**source, without_signal_table(spec));
   if (!tables.ok()) return std::move(tables).error();
   if (tables->empty()) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -198,7 +264,25 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
                                   "globs), or the user may see none of them",
                                   spec.source.describe()));
   }
-  auto report = check_source(**source, *tables, {needs_stream, spec.schema.create});
+  auto method = resolve_snapshot_method(spec.mysql.snapshot, (*source)->server_version());
+  if (!method.ok()) return std::move(method).error();
+  ReadMethod read;
+  read.method = *method;
+  read.signal = parse_signal_table(spec.mysql.signal_table);
+  // Without a stream a position is only informative: a full_load-only task reads each
+  // chunk in one consistent SELECT and writes nothing to the source.
+  read.need_position = needs_stream;
+  const bool watermarks = read.method == SnapshotMethod::kWatermark && read.need_position &&
+                          spec.mode != TaskMode::kCdc;
+  SourceCheckOptions check_options;
+  check_options.needs_stream = needs_stream;
+  check_options.schema_create = spec.schema.create;
+  if (watermarks) {
+    check_options.watermark = true;
+    check_options.signal_database = read.signal.database;
+    check_options.signal_table = read.signal.table;
+  }
+  auto report = check_source(**source, *tables, check_options);
   if (!report.ok()) return std::move(report).error();
   std::vector<std::string> problems = report->problems;
   SchemaPlan schema;
@@ -215,6 +299,11 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
                       fmt::format("source {} (target {}) is not ready: {}",
                                   spec.source.describe(), spec.target.describe(),
                                   join_problems(problems)));
+  }
+  if (watermarks) {
+    if (Status s = ensure_signal_table(**source, read.signal); !s.ok()) {
+      return std::move(s).error();
+    }
   }
   result.warnings = report->warnings;
   result.definers_rewritten = schema.definers_rewritten;
@@ -264,19 +353,41 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   // so a source without one (binlog off, MySQL 8) still loads.
   const int workers = std::max(1, std::min<int>(spec.full_load.workers,
                                                 static_cast<int>(run.pending())));
-  bool need_position = true;
-  auto sessions = open_snapshot_sessions(spec.source, workers, true);
-  if (!sessions.ok() && !needs_stream && sessions.error().code == ErrorCode::kInvalidArgument) {
-    kLog.info("no binlog position for the snapshots; chunks are recorded without one",
-              {{"task", spec.id}, {"reason", sessions.error().message}});
-    need_position = false;
-    sessions = open_snapshot_sessions(spec.source, workers, false);
+  Result<std::vector<SnapshotSession>> sessions = std::vector<SnapshotSession>();
+  std::optional<BinlogPosition> earliest;
+  if (read.method == SnapshotMethod::kWatermark) {
+    // The stream's start comes before every chunk's low watermark (my_watermark.h);
+    // for a cdc task it is simply where the stream starts.
+    if (first_run && read.need_position) {
+      auto start = read_binlog_position(**source);
+      if (!start.ok()) return std::move(start).error();
+      earliest = std::move(start).value();
+    }
+    for (int i = 0; i < workers; ++i) {
+      auto s = open_watermark_session(spec.source);
+      if (!s.ok()) return std::move(s).error();
+      sessions->push_back(std::move(s).value());
+    }
+    if (!needs_stream && !run.empty()) {
+      kLog.info("watermark method without a stream: each chunk is one consistent read of its "
+                "own moment",
+                {{"task", spec.id}});
+    }
+  } else {
+    sessions = open_snapshot_sessions(spec.source, workers, true);
+    if (!sessions.ok() && !needs_stream &&
+        sessions.error().code == ErrorCode::kInvalidArgument) {
+      kLog.info("no binlog position for the snapshots; chunks are recorded without one",
+                {{"task", spec.id}, {"reason", sessions.error().message}});
+      read.need_position = false;
+      sessions = open_snapshot_sessions(spec.source, workers, false);
+    }
+    if (!sessions.ok()) return std::move(sessions).error();
+    earliest = earliest_position(*sessions);
   }
-  if (!sessions.ok()) return std::move(sessions).error();
-  const auto earliest = earliest_position(*sessions);
   bool spread = false;
   for (const auto& s : *sessions) spread = spread || !(s.position == earliest);
-  if (spread && !needs_stream && !run.empty()) {
+  if (spread && earliest && !needs_stream && !run.empty()) {
     result.warnings.push_back(
         "the source was written while the workers' snapshots opened, so chunks may show "
         "different moments (from " + earliest->to_string() + "); use full_load_and_cdc for a "
@@ -288,7 +399,10 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
     state.phase = TaskPhase::kLoading;
     if (Status s = state_store.save_task(state); !s.ok()) return std::move(s).error();
     kLog.info("snapshot taken", {{"task", spec.id}, {"start_position", state.start_position},
-                                 {"workers", workers}});
+                                 {"workers", workers},
+                                 {"method", read.method == SnapshotMethod::kWatermark
+                                                ? "watermark"
+                                                : "consistent_snapshot"}});
   } else {
     kLog.info("resuming full load at new snapshots",
               {{"task", spec.id}, {"snapshot_from", earliest ? earliest->to_string() : ""},
@@ -302,7 +416,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   std::vector<std::thread> threads;
   if (!run.empty()) {
     for (auto& session : *sessions) {
-      threads.emplace_back(Worker{spec, need_position, run, state_store, stop},
+      threads.emplace_back(Worker{spec, read, run, state_store, stop},
                            std::move(session));
     }
   }

@@ -9,7 +9,10 @@
 //   3. plan chunks per table (stored, so a restart resumes the same chunks);
 //   4. open one consistent-snapshot session per worker, each with its binlog position
 //      (my_snapshot.h explains why per worker and how the stream uses the positions);
-//      on the first run the earliest is stored as TaskState::start_position;
+//      on the first run the earliest is stored as TaskState::start_position. With the
+//      watermark method (MySQL 8 / Aurora, or mysql.snapshot: watermark) workers hold
+//      plain sessions instead, the start is the binlog position before any chunk, and
+//      each chunk is read between its own watermarks (my_watermark.h);
 //   5. copy the chunks with `workers` threads, each chunk in one target transaction with
 //      its marker row, recorded with the position it was read at;
 //   6. create the other indexes, routines and views; foreign keys and triggers too when

@@ -7,7 +7,12 @@
 //
 // A transaction is contained in a chunk read at position P when it ends at or before P
 // (binlog_snapshot_position is the offset just past the last transaction the snapshot
-// sees). So, for a stream starting at S:
+// sees). With the watermark method (my_watermark.h) P is only an upper bound: the chunk
+// holds every transaction before its low watermark, none after P, and some of those in
+// between. The windows are the same: idempotent replay from S sets each row it touches
+// to its after image whatever the chunk held, so it converges either way; only a skip
+// window needs an exact P, which the watermark method ensures for keyless tables. So,
+// for a stream starting at S:
 //   - table without a window: every change after S is applied strictly;
 //   - window {until, skip = false}: changes ending at or before `until` are applied
 //     idempotently (some chunks already hold them), later ones strictly;

@@ -34,9 +34,9 @@ Result<std::optional<BinlogPosition>> start_consistent_snapshot(MyConnection& co
   if (status->empty()) {
     return make_error(
         ErrorCode::kInvalidArgument,
-        fmt::format("{}: MySQL 8 / Aurora snapshot (watermark-based) is not implemented yet: "
-                    "server {} reports no binlog_snapshot_file/position, so a consistent "
-                    "snapshot cannot be tied to a binlog position without locks",
+        fmt::format("{}: server {} reports no binlog_snapshot_file/position, so a consistent "
+                    "snapshot cannot be tied to a binlog position without locks; use "
+                    "mysql.snapshot: watermark (or auto) for MySQL 8 / Aurora MySQL",
                     conn.endpoint().describe(), conn.server_version()));
   }
   if (file.empty()) {

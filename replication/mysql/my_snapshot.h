@@ -44,9 +44,10 @@
 // Only InnoDB (and other transactional engines) take part in the snapshot; see
 // my_source_checks for tables on other engines.
 //
-// MySQL 8 and Aurora MySQL report no binlog_snapshot_* status: there, a position needs
-// a watermark-based chunked snapshot (the DBLog approach), which is not implemented yet;
-// asking for a position on such a server is an error saying so, not an approximation.
+// MySQL 8 and Aurora MySQL report no binlog_snapshot_* status: there the full load uses
+// the watermark method instead (my_watermark.h; TaskSpec mysql.snapshot, "auto" picks
+// it by server version). Asking this file for a position on such a server is an error
+// naming that option, never an approximation.
 
 #include <memory>
 #include <optional>
@@ -67,7 +68,7 @@ struct SnapshotSession {
 
 /// Starts a read-only REPEATABLE READ consistent-snapshot transaction on `conn` and,
 /// with `need_position`, reads the binlog position it corresponds to. Errors: the
-/// binlog is off (no position), or the server is MySQL 8 / Aurora (not implemented).
+/// binlog is off (no position), or the server is MySQL 8 / Aurora (use watermarks).
 Result<std::optional<BinlogPosition>> start_consistent_snapshot(MyConnection& conn,
                                                                 bool need_position);
 

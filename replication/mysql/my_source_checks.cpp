@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "replication/mysql/my_watermark.h"
+
 namespace tideway::replication::mysql {
 namespace {
 
@@ -225,6 +227,63 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
       report.problems.push_back(fmt::format(
           "user {} may not see binlog positions; run GRANT BINLOG MONITOR ON *.* TO {} (MySQL and "
           "MariaDB before 10.5: REPLICATION CLIENT)", user, user));
+    }
+  }
+
+  if (options.watermark) {
+    auto vars = source.query("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'");
+    if (!vars.ok()) return std::move(vars).error().with_context("checking binlog_order_commits");
+    std::vector<std::pair<std::string, std::string>> values;
+    for (std::size_t r = 0; r < vars->size(); ++r) {
+      values.emplace_back("binlog_order_commits", vars->text(r, 1));
+    }
+    for (auto& p : watermark_setting_problems(source.is_mariadb(), values)) {
+      report.problems.push_back(std::move(p));
+    }
+    const std::string& db = options.signal_database;
+    const std::string& table = options.signal_table;
+    auto exists = source.query(fmt::format(
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND "
+        "TABLE_NAME = {}", source.quote(db), source.quote(table)));
+    if (!exists.ok()) return std::move(exists).error().with_context("looking for the signal table");
+    std::vector<std::string> missing;
+    if (exists->as_int(0, 0) == 0 && !grants.has("CREATE", db, table)) missing.push_back("CREATE");
+    for (const char* p : {"INSERT", "UPDATE"}) {
+      if (!grants.has(p, db, table)) missing.push_back(p);
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      report.problems.push_back(fmt::format(
+          "user {} cannot write the watermark signal table {}.{} (the watermark snapshot "
+          "commits one small row per chunk there); run GRANT {} ON {}.* TO {}",
+          user, db, table, list, quote_identifier(db), user));
+    }
+  }
+
+  if (options.watermark) {
+    // Chunks read at different moments can hold, for an instant, two rows with one value
+    // of a unique secondary index (one row gave it up, another took it, and their chunks
+    // straddle that); the stream resolves it, but the index is added right after the load.
+    std::set<std::string> selected;
+    for (const auto& t : tables) selected.insert(t.qualified());
+    for (const auto& db : databases_of(tables)) {
+      auto unique = source.query(fmt::format(
+          "SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS WHERE "
+          "TABLE_SCHEMA = {} AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' "
+          "ORDER BY TABLE_NAME, INDEX_NAME", source.quote(db)));
+      if (!unique.ok()) return std::move(unique).error().with_context("listing unique indexes");
+      for (std::size_t r = 0; r < unique->size(); ++r) {
+        const std::string table = db + "." + unique->text(r, 0);
+        if (selected.count(table) == 0) continue;
+        report.warnings.push_back(fmt::format(
+            "table {} has unique index {} besides its primary key: with watermark snapshots "
+            "its chunks show different moments, so if rows hand values of that index to each "
+            "other while it is copied, adding the index after the load fails with a duplicate "
+            "entry and the task stops (nothing is applied wrongly; a new load is needed); on "
+            "MariaDB, mysql.snapshot: consistent_snapshot avoids this",
+            table, unique->text(r, 1)));
+      }
     }
   }
 

@@ -19,6 +19,11 @@ namespace tideway::replication::mysql {
 struct SourceCheckOptions {
   bool needs_stream = true;   // cdc or full_load_and_cdc: binlog settings and grants
   bool schema_create = true;  // views and triggers must be readable to be recreated
+  // Watermark snapshot (my_watermark.h): commits in binlog order, and the right to
+  // create and write the signal table.
+  bool watermark = false;
+  std::string signal_database;
+  std::string signal_table;
 };
 
 struct SourceCheckReport {

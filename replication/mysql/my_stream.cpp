@@ -12,6 +12,7 @@
 #include "replication/core/load_state.h"
 #include "replication/mysql/my_handoff.h"
 #include "replication/mysql/my_stream_reader.h"
+#include "replication/mysql/my_watermark.h"
 
 namespace tideway::replication::mysql {
 namespace {
@@ -260,8 +261,13 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
 
 }  // namespace
 
-Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStreamStatus& status,
-                        const std::atomic<bool>& stop, const MyStreamOptions& options) {
+Status run_mysql_stream(const TaskSpec& task_spec, storage::StateStore& store,
+                        MyStreamStatus& status, const std::atomic<bool>& stop,
+                        const MyStreamOptions& options) {
+  // The watermark snapshot's signal rows are written to the source's binlog during the
+  // load; they are never replicated.
+  TaskSpec spec = task_spec;
+  spec.tables = without_signal_table(task_spec);
   LoadStateStore state(store, spec.id);
   auto task = state.load_task();
   if (!task.ok()) return std::move(task).error();
@@ -312,22 +318,7 @@ Status run_mysql_stream(const TaskSpec& spec, storage::StateStore& store, MyStre
 Result<BinlogPosition> current_binlog_position(const Endpoint& source) {
   auto conn = MyConnection::connect(source, {SessionKind::kSource, false, false, 10});
   if (!conn.ok()) return std::move(conn).error();
-  auto status = (*conn)->query("SHOW MASTER STATUS");
-  if (!status.ok()) return std::move(status).error();
-  if (status->empty()) {
-    return make_error(ErrorCode::kConflict, source.describe() +
-                                                " has no binlog (log_bin is off); a change stream "
-                                                "needs log_bin=ON and binlog_format=ROW");
-  }
-  BinlogPosition p;
-  p.file = status->text(0, 0);
-  p.offset = static_cast<std::uint64_t>(status->as_int(0, 1));
-  if ((*conn)->is_mariadb()) {
-    auto gtid = gtid_at(**conn, p);
-    if (!gtid.ok()) return std::move(gtid).error();
-    p.gtid = *gtid;
-  }
-  return p;
+  return read_binlog_position(**conn);
 }
 
 }  // namespace tideway::replication::mysql
