@@ -4,6 +4,7 @@
 
 #include "common/failpoint.h"
 #include "common/log.h"
+#include "replication/postgres/pg_replica_role.h"
 
 namespace tideway::replication::postgres {
 namespace {
@@ -29,6 +30,9 @@ Result<std::unique_ptr<PgApplier>> PgApplier::open(const Endpoint& target, std::
                                                    ApplierOptions options) {
   auto conn = PgConnection::connect(target, {false, "tideway-apply", 10});
   if (!conn.ok()) return std::move(conn).error();
+  if (options.replica_role) {
+    if (Status s = enter_replica_role(**conn); !s.ok()) return std::move(s).error();
+  }
   auto setup = (*conn)->exec(R"(
     CREATE SCHEMA IF NOT EXISTS _tideway;
     CREATE TABLE IF NOT EXISTS _tideway.apply_position (

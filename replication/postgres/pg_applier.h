@@ -6,6 +6,10 @@
 // transaction. So the target itself knows exactly what it has applied: after any crash,
 // transactions at or before that position are skipped, and nothing is applied twice.
 //
+// With ApplierOptions::replica_role the session runs with session_replication_role =
+// replica, as PostgreSQL's own apply workers do, so the target's triggers and foreign
+// keys (created right after the load in that case) leave applied rows alone.
+//
 // Updates and deletes are matched by the replica identity: the key columns, or with
 // REPLICA IDENTITY FULL every column (one row, by ctid). A change that matches no row,
 // or an insert that hits an existing key, means the target has diverged: the applier
@@ -35,6 +39,9 @@ struct ApplierOptions {
                                                    // (idempotent handoff inserts only).
   std::size_t copy_rows = 10000;                   // Default: rows per COPY batch.
   std::size_t copy_bytes = 4 << 20;                // Default: value bytes per COPY batch.
+  /// Run the session with session_replication_role = replica: target triggers and
+  /// foreign keys do not act on applied rows (the task found the privilege at its start).
+  bool replica_role = false;
 };
 
 /// Per table (schema.table): changes committed at or before this LSN are already in the

@@ -155,12 +155,15 @@ struct Session {
 
 /// One connected session: runs until stop, or returns the error that ended it.
 Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& status,
-                   const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start) {
+                   const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start,
+                   bool replica_role) {
   auto source_sql = PgConnection::connect(spec.source, {false, "tideway-stream-meta", 10});
   if (!source_sql.ok()) return std::move(source_sql).error();
   auto windows = handoff_windows(state, stream_start, **source_sql);
   if (!windows.ok()) return std::move(windows).error();
-  auto applier = PgApplier::open(spec.target, spec.id, std::move(windows).value());
+  ApplierOptions apply_options;
+  apply_options.replica_role = replica_role;
+  auto applier = PgApplier::open(spec.target, spec.id, std::move(windows).value(), apply_options);
   if (!applier.ok()) return std::move(applier).error();
 
   auto checkpoint = state.load_checkpoint();
@@ -175,7 +178,8 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
                                       spec.postgres.publication_name, start);
   if (!reader.ok()) return std::move(reader).error();
   kLog.info("streaming", {{"task", spec.id}, {"slot", spec.postgres.slot_name},
-                          {"from", start.to_string()}});
+                          {"from", start.to_string()},
+                          {"session_replication_role", replica_role ? "replica" : "origin"}});
 
   Session session(spec, status, stop, options);
   std::thread reader_thread([&] { session.read(**reader, **source_sql); });
@@ -255,10 +259,11 @@ Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus
     t.phase = TaskPhase::kStreaming;
     if (Status s = state.save_task(t); !s.ok()) return s;
   }
+  status.replica_role = t.replica_role;
   int failures = 0;
   while (!stop) {
     const std::uint64_t before = status.checkpointed_lsn.load();
-    Status s = run_session(spec, state, status, stop, options, stream_start);
+    Status s = run_session(spec, state, status, stop, options, stream_start, t.replica_role);
     if (s.ok() || stop) return {};
     // Count consecutive failures only: a session that moved the checkpoint was healthy
     // until it broke, so a long-lived task is not failed by reconnects spread over days.
