@@ -201,8 +201,9 @@ Status PgApplier::copy_insert(const Change& change) {
     if (Status s = conn_->start_copy_in(
             fmt::format("COPY {} ({}) FROM STDIN", table_sql(*conn_, t), cols));
         !s.ok()) {
-      return std::move(s).error().with_context(fmt::format(
-          "applying inserts into {} at commit LSN {}", t.qualified(), current_final_lsn_.to_string()));
+      return std::move(s).error().with_context(
+          fmt::format("applying inserts into {} at commit LSN {}", t.qualified(),
+                      current_final_lsn_.to_string()));
     }
     copy_open_ = true;
     insert_table_ = change.table;
@@ -235,7 +236,8 @@ Status PgApplier::end_copy() {
   Status sent;
   if (!copy_buffer_.empty()) sent = conn_->put_copy_data(copy_buffer_);
   copy_buffer_.clear();
-  Result<std::int64_t> loaded = sent.ok() ? conn_->end_copy_in() : Result<std::int64_t>(sent.error());
+  Result<std::int64_t> loaded =
+      sent.ok() ? conn_->end_copy_in() : Result<std::int64_t>(sent.error());
   if (loaded.ok() && static_cast<std::size_t>(*loaded) == rows) return {};
   if (loaded.ok()) {
     return make_error(ErrorCode::kInternal,

@@ -58,7 +58,9 @@ Result<RowImage> PgChangeBuilder::row(TupleData& tuple, const TableDesc& table, 
       case ColumnKind::kText:
         image.columns.push_back(Datum::of(TextValue{std::move(c.bytes), 0, "UTF8"}));
         break;
-      case ColumnKind::kBinary: image.columns.push_back(Datum::of(BytesValue{std::move(c.bytes)})); break;
+      case ColumnKind::kBinary:
+        image.columns.push_back(Datum::of(BytesValue{std::move(c.bytes)}));
+        break;
     }
   }
   return image;

@@ -9,7 +9,9 @@ namespace {
 // A role name as an operator would type it: bare when that means the same name.
 std::string role_sql(const PgConnection& conn, const std::string& user) {
   bool plain = !user.empty() && !(user[0] >= '0' && user[0] <= '9');
-  for (char c : user) plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  for (char c : user) {
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  }
   return plain ? user : conn.quote_ident(user);
 }
 
@@ -31,8 +33,10 @@ std::string replica_role_grant(const PgConnection& conn, const std::string& user
 Result<ReplicaRoleAccess> probe_replica_role(PgConnection& target) {
   auto roles = target.exec(
       "SELECT current_user, r.rolsuper, "
-      "       EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') "
-      "       AND pg_has_role(current_user, 'rds_superuser', 'MEMBER') "
+      // CASE, not AND: pg_has_role fails on a role that does not exist, and only CASE
+      // fixes the order of evaluation.
+      "       CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_superuser') "
+      "            THEN pg_has_role(current_user, 'rds_superuser', 'MEMBER') ELSE false END "
       "FROM pg_roles r WHERE r.rolname = current_user");
   if (!roles.ok()) {
     return std::move(roles).error().with_context("reading the target user's role attributes");

@@ -76,7 +76,8 @@ class TargetRole {
   std::string create(test::PgTestDb& db) {
     Endpoint admin;
     admin.host = test::sandbox_setting("TIDEWAY_PG_TARGET_HOST");
-    admin.port = static_cast<std::uint16_t>(std::stoi(test::sandbox_setting("TIDEWAY_PG_TARGET_PORT")));
+    admin.port =
+        static_cast<std::uint16_t>(std::stoi(test::sandbox_setting("TIDEWAY_PG_TARGET_PORT")));
     admin.database = "postgres";
     admin.user = test::sandbox_setting("TIDEWAY_PG_TARGET_ADMIN_USER");
     admin.password_file = test::sandbox_setting("TIDEWAY_PG_TARGET_ADMIN_PASSWORD_FILE");
