@@ -52,6 +52,8 @@ Result<std::optional<TaskState>> LoadStateStore::load_task() const {
     s.start_position = j.value("start_position", "");
     s.schema_before_load = j.value("schema_before_load", false);
     s.schema_after_load = j.value("schema_after_load", false);
+    s.replica_role = j.value("replica_role", false);
+    s.replica_role_note = j.value("replica_role_note", "");
     s.last_error = j.value("last_error", "");
     return s;
   });
@@ -65,6 +67,8 @@ Status LoadStateStore::save_task(const TaskState& s) {
             {"start_position", s.start_position},
             {"schema_before_load", s.schema_before_load},
             {"schema_after_load", s.schema_after_load},
+            {"replica_role", s.replica_role},
+            {"replica_role_note", s.replica_role_note},
             {"last_error", s.last_error}};
   return store_.put(Family::kTasks, kTaskStatePrefix + task_, j.dump());
 }

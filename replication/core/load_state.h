@@ -30,6 +30,11 @@ struct TaskState {
   std::string start_position;   // where the stream starts (PG: the slot's consistent LSN)
   bool schema_before_load = false;  // tables created on the target
   bool schema_after_load = false;   // indexes, constraints, views, triggers created
+  /// The target's apply sessions run with session_replication_role = replica (PostgreSQL:
+  /// decided when the task starts; foreign keys and triggers then follow the load).
+  bool replica_role = false;
+  /// Why it is on, or why not and the grant that would allow it.
+  std::string replica_role_note;
   std::string last_error;
 };
 

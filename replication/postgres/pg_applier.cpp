@@ -4,6 +4,7 @@
 
 #include "common/failpoint.h"
 #include "common/log.h"
+#include "replication/postgres/pg_replica_role.h"
 
 namespace tideway::replication::postgres {
 namespace {
@@ -29,6 +30,9 @@ Result<std::unique_ptr<PgApplier>> PgApplier::open(const Endpoint& target, std::
                                                    ApplierOptions options) {
   auto conn = PgConnection::connect(target, {false, "tideway-apply", 10});
   if (!conn.ok()) return std::move(conn).error();
+  if (options.replica_role) {
+    if (Status s = enter_replica_role(**conn); !s.ok()) return std::move(s).error();
+  }
   auto setup = (*conn)->exec(R"(
     CREATE SCHEMA IF NOT EXISTS _tideway;
     CREATE TABLE IF NOT EXISTS _tideway.apply_position (
@@ -47,6 +51,7 @@ Result<std::unique_ptr<PgApplier>> PgApplier::open(const Endpoint& target, std::
 }
 
 PgApplier::~PgApplier() {
+  if (copy_open_) conn_->abort_copy_in("the applier stopped");
   if (target_txn_open_) (void)conn_->exec("ROLLBACK").ok();
 }
 
@@ -113,7 +118,7 @@ Status PgApplier::apply(const StreamEvent& event) {
 
 Status PgApplier::apply_change(const Change& change) {
   bool idempotent = false;
-  if (change.kind != ChangeKind::kTruncate) {
+  if (!handoff_.empty() && change.kind != ChangeKind::kTruncate) {
     auto w = handoff_.find(change.table->qualified());
     if (w != handoff_.end() && current_final_lsn_ <= w->second.until) {
       if (w->second.skip) return {};  // the table's copy already includes this change
@@ -136,6 +141,7 @@ Status PgApplier::apply_change(const Change& change) {
 }
 
 Status PgApplier::apply_insert(const Change& change, bool idempotent) {
+  if (!idempotent) return copy_insert(change);
   insert_table_ = change.table;
   insert_idempotent_ = idempotent;
   for (const auto& d : change.after->columns) {
@@ -143,12 +149,6 @@ Status PgApplier::apply_insert(const Change& change, bool idempotent) {
     if (insert_params_.back()) insert_bytes_ += insert_params_.back()->size();
   }
   ++insert_rows_;
-  if (!idempotent) {
-    if (insert_rows_ >= options_.copy_rows || insert_bytes_ >= options_.copy_bytes) {
-      return flush_inserts();
-    }
-    return {};
-  }
   const std::size_t width = std::max<std::size_t>(1, change.table->columns.size());
   // libpq caps a statement at 65535 parameters.
   if (insert_rows_ >= options_.insert_rows_per_statement || (insert_rows_ + 1) * width > 65535) {
@@ -160,79 +160,106 @@ Status PgApplier::apply_insert(const Change& change, bool idempotent) {
 namespace {
 
 // COPY text format: tab-separated, \N for NULL, backslash escapes for the characters the
-// format itself uses.
-void append_copy_field(std::string& out, const std::optional<std::string>& v) {
-  if (!v) {
-    out.append("\\N");
+// format itself uses. Values rarely contain any of them, so runs without one are appended
+// whole rather than byte by byte.
+void append_copy_field(std::string& out, std::string_view v) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c != '\\' && c != '\n' && c != '\r' && c != '\t') continue;
+    out.append(v.data() + start, i - start);
+    out.push_back('\\');
+    out.push_back(c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\');
+    start = i + 1;
+  }
+  out.append(v.data() + start, v.size() - start);
+}
+
+void append_copy_datum(std::string& out, const Datum& d) {
+  if (d.state != Datum::State::kValue) {
+    out.append("\\N");  // an unchanged TOAST value cannot occur in an insert
     return;
   }
-  for (char c : *v) {
-    switch (c) {
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default: out.push_back(c);
-    }
+  if (const auto* t = d.value.get_if<TextValue>()) {
+    append_copy_field(out, t->bytes);
+  } else {
+    append_copy_field(out, *param_of(d));
   }
 }
+
+// COPY data goes to the server in pieces of this size while rows are still being added,
+// so the target parses and inserts them while the applier formats the next ones.
+constexpr std::size_t kCopySendBytes = 256 << 10;
 
 }  // namespace
 
-Status PgApplier::copy_inserts(const TableDesc& t) {
-  std::string cols;
-  for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + conn_->quote_ident(c.name);
-  if (Status s = conn_->start_copy_in(fmt::format("COPY {} ({}) FROM STDIN", table_sql(*conn_, t), cols));
-      !s.ok()) {
-    return s;
-  }
-  const std::size_t width = t.columns.size();
-  std::string buffer;
-  buffer.reserve(std::min<std::size_t>(insert_bytes_ + insert_rows_ * width * 2, 1 << 20));
-  for (std::size_t i = 0; i < insert_params_.size(); ++i) {
-    append_copy_field(buffer, insert_params_[i]);
-    buffer.push_back((i + 1) % width == 0 ? '\n' : '\t');
-    if (buffer.size() >= (1 << 20)) {
-      if (Status s = conn_->put_copy_data(buffer); !s.ok()) return s;
-      buffer.clear();
+Status PgApplier::copy_insert(const Change& change) {
+  const TableDesc& t = *change.table;
+  if (!copy_open_) {
+    std::string cols;
+    for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + conn_->quote_ident(c.name);
+    if (Status s = conn_->start_copy_in(
+            fmt::format("COPY {} ({}) FROM STDIN", table_sql(*conn_, t), cols));
+        !s.ok()) {
+      return std::move(s).error().with_context(
+          fmt::format("applying inserts into {} at commit LSN {}", t.qualified(),
+                      current_final_lsn_.to_string()));
     }
+    copy_open_ = true;
+    insert_table_ = change.table;
+    insert_idempotent_ = false;
+    insert_rows_ = 0;
+    copy_buffer_.clear();
   }
-  if (!buffer.empty()) {
-    if (Status s = conn_->put_copy_data(buffer); !s.ok()) return s;
+  const auto& columns = change.after->columns;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) copy_buffer_.push_back('\t');
+    append_copy_datum(copy_buffer_, columns[i]);
   }
-  auto rows = conn_->end_copy_in();
-  if (!rows.ok()) return std::move(rows).error();
-  if (static_cast<std::size_t>(*rows) != insert_rows_) {
-    return make_error(ErrorCode::kInternal,
-                      fmt::format("COPY into {} loaded {} rows, {} were sent", t.qualified(),
-                                  *rows, insert_rows_));
+  copy_buffer_.push_back('\n');
+  ++insert_rows_;
+  if (copy_buffer_.size() >= kCopySendBytes) {
+    Status sent = conn_->put_copy_data(copy_buffer_);
+    copy_buffer_.clear();
+    if (!sent.ok()) return sent;
   }
+  if (insert_rows_ >= options_.copy_rows) return flush_inserts();
   return {};
 }
 
+Status PgApplier::end_copy() {
+  copy_open_ = false;
+  const std::size_t rows = insert_rows_;
+  auto table = insert_table_;
+  insert_table_.reset();
+  insert_rows_ = 0;
+  Status sent;
+  if (!copy_buffer_.empty()) sent = conn_->put_copy_data(copy_buffer_);
+  copy_buffer_.clear();
+  Result<std::int64_t> loaded =
+      sent.ok() ? conn_->end_copy_in() : Result<std::int64_t>(sent.error());
+  if (loaded.ok() && static_cast<std::size_t>(*loaded) == rows) return {};
+  if (loaded.ok()) {
+    return make_error(ErrorCode::kInternal,
+                      fmt::format("COPY into {} loaded {} rows, {} were sent", table->qualified(),
+                                  *loaded, rows));
+  }
+  if (loaded.error().message.find("SQLSTATE 23505") != std::string::npos) {
+    return make_error(ErrorCode::kConflict,
+                      fmt::format("target has diverged from the source at transaction with "
+                                  "commit LSN {}: inserting {} rows into {} hit an existing key "
+                                  "({})", current_final_lsn_.to_string(), rows,
+                                  table->qualified(), loaded.error().message));
+  }
+  return std::move(loaded).error().with_context(
+      fmt::format("applying inserts into {} at commit LSN {}", table->qualified(),
+                  current_final_lsn_.to_string()));
+}
+
 Status PgApplier::flush_inserts() {
+  if (copy_open_) return end_copy();
   if (!insert_table_ || insert_rows_ == 0) return {};
   const TableDesc& t = *insert_table_;
-  if (!insert_idempotent_ && !t.columns.empty()) {
-    Status copied = copy_inserts(t);
-    const std::size_t rows = insert_rows_;
-    auto table = insert_table_;
-    insert_table_.reset();
-    insert_params_.clear();
-    insert_rows_ = 0;
-    insert_bytes_ = 0;
-    if (copied.ok()) return {};
-    if (copied.message().find("SQLSTATE 23505") != std::string::npos) {
-      return make_error(ErrorCode::kConflict,
-                        fmt::format("target has diverged from the source at transaction with "
-                                    "commit LSN {}: inserting {} rows into {} hit an existing key "
-                                    "({})", current_final_lsn_.to_string(), rows,
-                                    table->qualified(), copied.message()));
-    }
-    return std::move(copied).error().with_context(
-        fmt::format("applying inserts into {} at commit LSN {}", table->qualified(),
-                    current_final_lsn_.to_string()));
-  }
   std::string cols;
   for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + conn_->quote_ident(c.name);
   std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ", table_sql(*conn_, t), cols);

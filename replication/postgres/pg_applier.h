@@ -1,10 +1,16 @@
 #pragma once
 // Applies a change stream to a PostgreSQL target in source commit order. Consecutive
 // source transactions are grouped into one target transaction (bounded by change count
-// and time), consecutive inserts into one multi-row INSERT, and the source position of
+// and time), consecutive inserts into one table into one COPY FROM STDIN that is fed
+// while the rows arrive (so the target works on them while the next ones are decoded
+// and formatted), and the source position of
 // the last grouped commit is written to _tideway.apply_position in that same target
 // transaction. So the target itself knows exactly what it has applied: after any crash,
 // transactions at or before that position are skipped, and nothing is applied twice.
+//
+// With ApplierOptions::replica_role the session runs with session_replication_role =
+// replica, as PostgreSQL's own apply workers do, so the target's triggers and foreign
+// keys (created right after the load in that case) leave applied rows alone.
 //
 // Updates and deletes are matched by the replica identity: the key columns, or with
 // REPLICA IDENTITY FULL every column (one row, by ctid). A change that matches no row,
@@ -33,8 +39,10 @@ struct ApplierOptions {
   std::chrono::milliseconds max_batch_delay{200};  // Default: commit at least this often.
   std::size_t insert_rows_per_statement = 500;     // Default: rows per multi-row INSERT
                                                    // (idempotent handoff inserts only).
-  std::size_t copy_rows = 10000;                   // Default: rows per COPY batch.
-  std::size_t copy_bytes = 4 << 20;                // Default: value bytes per COPY batch.
+  std::size_t copy_rows = 100000;                  // Default: rows per COPY statement.
+  /// Run the session with session_replication_role = replica: target triggers and
+  /// foreign keys do not act on applied rows (the task found the privilege at its start).
+  bool replica_role = false;
 };
 
 /// Per table (schema.table): changes committed at or before this LSN are already in the
@@ -77,10 +85,13 @@ class PgApplier {
   Status begin_target_transaction();
   Status apply_change(const Change& change);
   Status apply_insert(const Change& change, bool idempotent);
+  /// Sends what is buffered: ends an open COPY, or runs the multi-row INSERT.
   Status flush_inserts();
   /// Runs of plain inserts go through COPY FROM STDIN (no per-statement parse and plan);
-  /// the values are the source's text output, which COPY's text format reads back.
-  Status copy_inserts(const TableDesc& table);
+  /// the values are the source's text output, which COPY's text format reads back. The
+  /// COPY starts at a run's first row and is fed in 256 KiB pieces as rows arrive.
+  Status copy_insert(const Change& change);
+  Status end_copy();
   Status apply_update(const Change& change, bool idempotent);
   Status apply_delete(const Change& change, bool idempotent);
   Status apply_truncate(const Change& change);
@@ -105,8 +116,12 @@ class PgApplier {
   std::size_t batch_changes_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
 
-  // Consecutive inserts into one table with the same columns, not yet sent.
+  // Consecutive inserts into one table with the same columns, not yet finished: an open
+  // COPY (copy_open_, rows not yet sent in copy_buffer_), or the parameters of an
+  // idempotent multi-row INSERT.
   std::shared_ptr<const TableDesc> insert_table_;
+  bool copy_open_ = false;
+  std::string copy_buffer_;
   bool insert_idempotent_ = false;
   std::vector<std::optional<std::string>> insert_params_;
   std::size_t insert_rows_ = 0;

@@ -40,7 +40,7 @@ Result<std::shared_ptr<const TableDesc>> PgChangeBuilder::known(std::uint32_t id
   return r;
 }
 
-Result<RowImage> PgChangeBuilder::row(const TupleData& tuple, const TableDesc& table, Lsn at,
+Result<RowImage> PgChangeBuilder::row(TupleData& tuple, const TableDesc& table, Lsn at,
                                       const char* what) const {
   if (tuple.columns.size() != table.columns.size()) {
     return make_error(ErrorCode::kCorruption,
@@ -51,20 +51,22 @@ Result<RowImage> PgChangeBuilder::row(const TupleData& tuple, const TableDesc& t
   }
   RowImage image;
   image.columns.reserve(tuple.columns.size());
-  for (const auto& c : tuple.columns) {
+  for (auto& c : tuple.columns) {
     switch (c.kind) {
       case ColumnKind::kNull: image.columns.push_back(Datum::null()); break;
       case ColumnKind::kUnchangedToast: image.columns.push_back(Datum::unchanged()); break;
       case ColumnKind::kText:
-        image.columns.push_back(Datum::of(TextValue{c.bytes, 0, "UTF8"}));
+        image.columns.push_back(Datum::of(TextValue{std::move(c.bytes), 0, "UTF8"}));
         break;
-      case ColumnKind::kBinary: image.columns.push_back(Datum::of(BytesValue{c.bytes})); break;
+      case ColumnKind::kBinary:
+        image.columns.push_back(Datum::of(BytesValue{std::move(c.bytes)}));
+        break;
     }
   }
   return image;
 }
 
-Result<std::optional<StreamEvent>> PgChangeBuilder::feed(const PgoutputMessage& message, Lsn at) {
+Result<std::optional<StreamEvent>> PgChangeBuilder::feed(PgoutputMessage&& message, Lsn at) {
   using Out = std::optional<StreamEvent>;
   const char type = message_type_byte(message);
   auto need_txn = [&]() -> Status {
@@ -106,7 +108,7 @@ Result<std::optional<StreamEvent>> PgChangeBuilder::feed(const PgoutputMessage& 
                                    : m->namespace_name + "." + m->type_name;
     return Out();
   }
-  if (const auto* m = std::get_if<InsertMessage>(&message)) {
+  if (auto* m = std::get_if<InsertMessage>(&message)) {
     if (Status s = need_txn(); !s.ok()) return std::move(s).error();
     auto table = known(m->relation_id, at, type);
     if (!table.ok()) return std::move(table).error();
@@ -118,14 +120,14 @@ Result<std::optional<StreamEvent>> PgChangeBuilder::feed(const PgoutputMessage& 
     c.after = std::move(after).value();
     return Out(std::move(c));
   }
-  if (const auto* m = std::get_if<UpdateMessage>(&message)) {
+  if (auto* m = std::get_if<UpdateMessage>(&message)) {
     if (Status s = need_txn(); !s.ok()) return std::move(s).error();
     auto table = known(m->relation_id, at, type);
     if (!table.ok()) return std::move(table).error();
     Change c;
     c.kind = ChangeKind::kUpdate;
     c.table = *table;
-    const TupleData* old = m->old_tuple ? &*m->old_tuple : m->key_tuple ? &*m->key_tuple : nullptr;
+    TupleData* old = m->old_tuple ? &*m->old_tuple : m->key_tuple ? &*m->key_tuple : nullptr;
     if (old != nullptr) {
       auto before = row(*old, **table, at, "old row");
       if (!before.ok()) return std::move(before).error();
@@ -136,11 +138,11 @@ Result<std::optional<StreamEvent>> PgChangeBuilder::feed(const PgoutputMessage& 
     c.after = std::move(after).value();
     return Out(std::move(c));
   }
-  if (const auto* m = std::get_if<DeleteMessage>(&message)) {
+  if (auto* m = std::get_if<DeleteMessage>(&message)) {
     if (Status s = need_txn(); !s.ok()) return std::move(s).error();
     auto table = known(m->relation_id, at, type);
     if (!table.ok()) return std::move(table).error();
-    const TupleData* old = m->old_tuple ? &*m->old_tuple : m->key_tuple ? &*m->key_tuple : nullptr;
+    TupleData* old = m->old_tuple ? &*m->old_tuple : m->key_tuple ? &*m->key_tuple : nullptr;
     if (old == nullptr) {
       return malformed(at, type, fmt::format("delete on {} carries no old row (replica identity "
                                              "NOTHING); set REPLICA IDENTITY FULL or add a "

@@ -20,8 +20,9 @@ namespace tideway::replication::postgres {
 class PgChangeBuilder {
  public:
   /// Feeds one message received at WAL position `at` (for errors). Returns the event it
-  /// produces, if any (Relation/Type/Origin/Message produce none).
-  Result<std::optional<StreamEvent>> feed(const PgoutputMessage& message, Lsn at);
+  /// produces, if any (Relation/Type/Origin/Message produce none). Column values are
+  /// moved out of `message` into the event, not copied (they are the bulk of a stream).
+  Result<std::optional<StreamEvent>> feed(PgoutputMessage&& message, Lsn at);
 
   bool in_transaction() const { return in_transaction_; }
   /// The relation with this id, or nullptr.
@@ -32,7 +33,7 @@ class PgChangeBuilder {
   take_schema_changes();
 
  private:
-  Result<RowImage> row(const TupleData& tuple, const TableDesc& table, Lsn at,
+  Result<RowImage> row(TupleData& tuple, const TableDesc& table, Lsn at,
                        const char* what) const;
   Result<std::shared_ptr<const TableDesc>> known(std::uint32_t id, Lsn at, char type) const;
 

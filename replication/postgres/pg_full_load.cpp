@@ -15,6 +15,7 @@
 #include "replication/postgres/pg_catalog.h"
 #include "replication/postgres/pg_chunk_copier.h"
 #include "replication/postgres/pg_chunk_planner.h"
+#include "replication/postgres/pg_replica_role.h"
 #include "replication/postgres/pg_schema.h"
 #include "replication/postgres/pg_snapshot.h"
 #include "replication/postgres/pg_source_checks.h"
@@ -122,8 +123,8 @@ Status sync_sequences(PgConnection& source, PgConnection& target,
 }
 
 void loader_thread(const TaskSpec& spec, const std::string& snapshot_name,
-                   const std::string& snapshot_lsn, LoadRun& run, LoadStateStore& state,
-                   const std::atomic<bool>& stop) {
+                   const std::string& snapshot_lsn, bool replica_role, LoadRun& run,
+                   LoadStateStore& state, const std::atomic<bool>& stop) {
   std::unique_ptr<PgConnection> source, target;
   auto connect = [&]() -> Status {
     auto s = PgConnection::connect(spec.source, {false, "tideway-load", 10});
@@ -131,6 +132,11 @@ void loader_thread(const TaskSpec& spec, const std::string& snapshot_name,
     if (Status st = import_snapshot(**s, snapshot_name); !st.ok()) return st;
     auto t = PgConnection::connect(spec.target, {false, "tideway-load", 10});
     if (!t.ok()) return std::move(t).error();
+    // Triggers an operator created on a pre-made target schema do not fire for copied
+    // rows either (the schema this task creates has none before the load ends).
+    if (replica_role) {
+      if (Status st = enter_replica_role(**t); !st.ok()) return st;
+    }
     source = std::move(s).value();
     target = std::move(t).value();
     return {};
@@ -214,6 +220,22 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
                                   join_problems(*problems)));
   }
 
+  if (state.phase == TaskPhase::kCreated) {
+    // Decided once per task: the schema's timing and the apply sessions depend on it.
+    auto access = probe_replica_role(**target);
+    if (!access.ok()) return std::move(access).error();
+    state.replica_role = access->allowed;
+    state.replica_role_note = access->note;
+    if (access->allowed) {
+      kLog.info("target sessions run with session_replication_role = replica",
+                {{"task", spec.id}, {"because", access->note}});
+    } else if (needs_stream && spec.schema.create) {
+      kLog.warn("foreign keys and triggers wait for cutover: the target user may not set "
+                "session_replication_role, and without it they would act a second time on "
+                "changes the source already made",
+                {{"task", spec.id}, {"detail", access->note}});
+    }
+  }
   if (Status s = ensure_load_markers(**target); !s.ok()) return std::move(s).error();
   if (spec.schema.create) {
     auto plan = plan_schema(**source, *tables);
@@ -267,6 +289,8 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
   FullLoadResult result;
   result.tables = static_cast<int>(tables->size());
   LoadRun run;
+  // Some chunks were read at a later snapshot than the stream's start (a resumed load).
+  bool resnapped = false;
   for (const PgTable& table : *tables) {
     // mode cdc: the operator's target already has the data; only the stream follows.
     if (spec.mode == TaskMode::kCdc) break;
@@ -330,6 +354,7 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
         }
       }
       if (d != done->end()) {
+        if (Lsn::parse(d->second.snapshot) != Lsn::parse(state.start_position)) resnapped = true;
         tp.chunks_done += 1;
         tp.rows_done += d->second.rows;
         ++result.chunks_skipped;
@@ -349,7 +374,8 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
   std::vector<std::thread> threads;
   for (int i = 0; i < workers && !run.empty(); ++i) {
     threads.emplace_back(loader_thread, std::cref(spec), snapshot->snapshot_name,
-                         snapshot_lsn, std::ref(run), std::ref(state_store), std::cref(stop));
+                         snapshot_lsn, state.replica_role, std::ref(run), std::ref(state_store),
+                         std::cref(stop));
   }
   for (auto& t : threads) t.join();
   snapshot->holder.reset();  // every loader is done with the snapshot
@@ -368,8 +394,18 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
     if (Status s = run_schema_step(**target, spec.id, "after_load", plan->after_load); !s.ok()) {
       return std::move(s).error();
     }
-    // Without a stream nothing follows the load: foreign keys and triggers go on now.
-    if (!needs_stream) {
+    // Foreign keys and triggers go on now when nothing follows the load, or when the
+    // stream's sessions run with session_replication_role = replica (then neither acts
+    // on replicated rows, as with PostgreSQL's own logical replication). Not after a
+    // resumed load: its tables were read at different snapshots, so a child row may
+    // wait for its parent until the stream has caught up, and the key would not hold.
+    if (needs_stream && state.replica_role && !first_run && run.chunks > 0) resnapped = true;
+    const bool now = !needs_stream || (state.replica_role && !resnapped);
+    if (needs_stream && state.replica_role && resnapped) {
+      kLog.info("foreign keys and triggers wait for cutover: the load resumed at a later "
+                "snapshot", {{"task", spec.id}});
+    }
+    if (now) {
       if (Status s = run_schema_step(**target, spec.id, "at_cutover", plan->at_cutover); !s.ok()) {
         return std::move(s).error();
       }

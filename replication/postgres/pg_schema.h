@@ -22,13 +22,15 @@ struct DdlStatement {
 
 /// Foreign keys and triggers act on every row written. While a change stream is applied
 /// they would act a second time on what the source already did (a cascade the source
-/// also streams, a trigger's own writes), and without superuser we cannot switch them
-/// off per session (session_replication_role). So with a stream they are created at
-/// cutover, once the target stops following the source.
+/// also streams, a trigger's own writes). When the target user may set
+/// session_replication_role = replica (superuser, rds_superuser, or GRANT SET ON
+/// PARAMETER on 15+; see pg_replica_role.h) the apply sessions switch them off and they
+/// are created right after the load; otherwise they are created at cutover, once the
+/// target stops following the source.
 struct SchemaPlan {
   std::vector<DdlStatement> before_load;
   std::vector<DdlStatement> after_load;   // indexes, unique/check/exclusion, functions, views
-  std::vector<DdlStatement> at_cutover;   // foreign keys and triggers
+  std::vector<DdlStatement> at_cutover;   // foreign keys and triggers (see above for when)
 };
 
 /// Reads the catalog objects that belong with `tables` (their schemas' types, sequences,

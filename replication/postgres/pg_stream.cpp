@@ -2,6 +2,8 @@
 
 #include <map>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -62,17 +64,44 @@ Result<std::vector<ColumnDesc>> added_columns(PgConnection& source, const TableD
   return added;
 }
 
+/// Events travel from the reader to the applier in batches: one queue hand-over (a lock
+/// and often a thread wake-up) per row would cost more than applying the row. A batch is
+/// handed over when it is full, or as soon as the source has nothing more buffered for
+/// us, so a quiet stream's lag is not held back by the batching.
+using EventBatch = std::vector<StreamEvent>;
+constexpr std::size_t kBatchEvents = 512;
+constexpr std::size_t kBatchBytes = 1 << 20;
+
 struct Session {
   const TaskSpec& spec;
   StreamStatus& status;
   const std::atomic<bool>& stop;
   const StreamOptions& options;
-  ByteBoundedQueue<StreamEvent> queue;
+  ByteBoundedQueue<EventBatch> queue;
   std::atomic<bool> reader_done{false};
   std::optional<Error> reader_error;
 
+  // The batch being filled by the reader thread (only it touches these).
+  EventBatch pending;
+  std::size_t pending_bytes = 0;
+
   Session(const TaskSpec& s, StreamStatus& st, const std::atomic<bool>& sp, const StreamOptions& o)
       : spec(s), status(st), stop(sp), options(o), queue(o.queue_bytes) {}
+
+  bool add(StreamEvent event, std::size_t bytes) {
+    pending.push_back(std::move(event));
+    pending_bytes += bytes;
+    if (pending.size() >= kBatchEvents || pending_bytes >= kBatchBytes) return hand_over();
+    return true;
+  }
+  bool hand_over() {
+    if (pending.empty()) return true;
+    const std::size_t bytes = pending_bytes;
+    pending_bytes = 0;
+    const bool ok = queue.push(std::exchange(pending, {}), bytes);
+    pending.reserve(kBatchEvents);
+    return ok;
+  }
 
   void read(PgStreamReader& reader, PgConnection& source_sql) {
     PgChangeBuilder builder;
@@ -81,12 +110,20 @@ struct Session {
     auto last_idle = Clock::now();
     Lsn last_pushed{status.applied_lsn.load()};
     std::uint64_t last_reported = status.checkpointed_lsn.load();
+    pending.reserve(kBatchEvents);
     while (!stop && !reader_done) {
-      auto m = reader.receive(std::chrono::milliseconds(500));
+      // With events in hand, only look at what has already arrived; wait once they are
+      // handed over.
+      auto m = reader.receive(pending.empty() ? std::chrono::milliseconds(500)
+                                              : std::chrono::milliseconds(0));
       if (!m.ok()) return finish(std::move(m).error());
+      if (!m->has_value() && !pending.empty()) {
+        if (!hand_over()) return finish({});
+        continue;
+      }
       const Lsn flushed{status.checkpointed_lsn.load()};
       if (m->has_value()) {
-        const ReplicationMessage& msg = **m;
+        ReplicationMessage& msg = **m;
         if (msg.wal_end.value > status.source_wal_end) status.source_wal_end = msg.wal_end.value;
         if (msg.kind == ReplicationMessage::Kind::kKeepalive) {
           if (msg.reply_requested) {
@@ -97,12 +134,13 @@ struct Session {
           }
           // Idle source: everything before wal_end has been sent; once applied, the slot
           // may advance there (see CommitEvent::position_only).
-          if (!builder.in_transaction() && queue.empty() && msg.wal_end > last_pushed &&
+          if (!builder.in_transaction() && pending.empty() && queue.empty() &&
+              msg.wal_end > last_pushed &&
               Clock::now() - last_idle >= options.idle_advance_interval) {
             CommitEvent advance;
             advance.end_position = msg.wal_end;
             advance.position_only = true;
-            if (!queue.push(StreamEvent(advance), sizeof(StreamEvent))) return finish({});
+            if (!add(StreamEvent(advance), sizeof(StreamEvent)) || !hand_over()) return finish({});
             last_pushed = msg.wal_end;
             last_idle = Clock::now();
           }
@@ -113,29 +151,32 @@ struct Session {
             return finish(std::move(decoded).error().with_context(
                 "decoding the message at LSN " + msg.wal_start.to_string()));
           }
-          auto event = builder.feed(*decoded, msg.wal_start);
+          auto event = builder.feed(std::move(decoded).value(), msg.wal_start);
           if (!event.ok()) return finish(std::move(event).error());
           for (auto& [old_desc, new_desc] : builder.take_schema_changes()) {
             auto added = added_columns(source_sql, *old_desc, *new_desc);
             if (!added.ok()) return finish(std::move(added).error());
             if (!added->empty() &&
-                !queue.push(StreamEvent(AddColumnsEvent{new_desc, *added}), sizeof(StreamEvent))) {
+                !add(StreamEvent(AddColumnsEvent{new_desc, *added}), sizeof(StreamEvent))) {
               return finish({});
             }
           }
           if (event->has_value()) {
             if (const auto* c = std::get_if<CommitEvent>(&**event)) last_pushed = c->end_position;
             const std::size_t size = event_byte_size(**event);
-            if (!queue.push(std::move(**event), size)) return finish({});
+            if (!add(std::move(**event), size)) return finish({});
           }
           if (msg.wal_start.value > status.received_lsn) status.received_lsn = msg.wal_start.value;
         }
       }
       // Report promptly once the checkpoint moved (the slot releases WAL sooner), and at
-      // least every feedback_interval as a sign of life.
+      // least every feedback_interval as a sign of life. The clock is read once per
+      // batch (or wait), not once per row.
+      if (!pending.empty() && pending.size() % 64 != 0) continue;
       const bool moved = flushed.value > last_reported;
-      if ((moved && Clock::now() - last_feedback >= std::chrono::seconds(1)) ||
-          Clock::now() - last_feedback >= options.feedback_interval) {
+      const auto now = Clock::now();
+      if ((moved && now - last_feedback >= std::chrono::seconds(1)) ||
+          now - last_feedback >= options.feedback_interval) {
         last_reported = flushed.value;
         if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, flushed); !s.ok()) {
           return finish(std::move(s).error());
@@ -155,12 +196,15 @@ struct Session {
 
 /// One connected session: runs until stop, or returns the error that ended it.
 Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& status,
-                   const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start) {
+                   const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start,
+                   bool replica_role) {
   auto source_sql = PgConnection::connect(spec.source, {false, "tideway-stream-meta", 10});
   if (!source_sql.ok()) return std::move(source_sql).error();
   auto windows = handoff_windows(state, stream_start, **source_sql);
   if (!windows.ok()) return std::move(windows).error();
-  auto applier = PgApplier::open(spec.target, spec.id, std::move(windows).value());
+  ApplierOptions apply_options;
+  apply_options.replica_role = replica_role;
+  auto applier = PgApplier::open(spec.target, spec.id, std::move(windows).value(), apply_options);
   if (!applier.ok()) return std::move(applier).error();
 
   auto checkpoint = state.load_checkpoint();
@@ -175,7 +219,8 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
                                       spec.postgres.publication_name, start);
   if (!reader.ok()) return std::move(reader).error();
   kLog.info("streaming", {{"task", spec.id}, {"slot", spec.postgres.slot_name},
-                          {"from", start.to_string()}});
+                          {"from", start.to_string()},
+                          {"session_replication_role", replica_role ? "replica" : "origin"}});
 
   Session session(spec, status, stop, options);
   std::thread reader_thread([&] { session.read(**reader, **source_sql); });
@@ -187,45 +232,58 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
     status.oldest_pending_commit_us = 0;
     return {};
   };
-  Status result;
-  while (true) {
-    auto event = session.queue.pop(std::chrono::milliseconds(50));
-    if (event) {
-      if (const auto* c = std::get_if<CommitEvent>(&*event); c != nullptr && c->position_only) {
-        auto flushed = (*applier)->flush();
-        if (!flushed.ok()) { result = std::move(flushed).error(); break; }
-        if (*flushed) {
-          if (Status s = checkpoint_after(**flushed); !s.ok()) { result = s; break; }
-        }
-        auto advanced = (*applier)->advance_idle(c->end_position);
-        if (!advanced.ok()) { result = std::move(advanced).error(); break; }
-        if (*advanced) {
-          if (Status s = checkpoint_after(**advanced); !s.ok()) { result = s; break; }
-        }
-        continue;
-      }
-      if (const auto* c = std::get_if<CommitEvent>(&*event)) {
-        status.last_commit_time_us = c->commit_time_us;
-      }
-      if (const auto* b = std::get_if<BeginEvent>(&*event)) {
-        std::int64_t none = 0;
-        status.oldest_pending_commit_us.compare_exchange_strong(none, b->commit_time_us);
-      }
-      if (const auto* change = std::get_if<Change>(&*event)) status.apply.note_change(*change);
-      if (Status s = (*applier)->apply(*event); !s.ok()) { result = s; break; }
-    }
-    // Commit the group when it is big or old enough, or when the reader has nothing
-    // more for us right now (lowest lag).
-    if ((*applier)->batch_due() || (!event && session.queue.empty())) {
+  // One event: the position-only advance of an idle source, or a stream event.
+  auto apply_one = [&](const StreamEvent& event) -> Status {
+    if (const auto* c = std::get_if<CommitEvent>(&event); c != nullptr && c->position_only) {
       auto flushed = (*applier)->flush();
-      if (!flushed.ok()) { result = std::move(flushed).error(); break; }
+      if (!flushed.ok()) return std::move(flushed).error();
       if (*flushed) {
-        if (Status s = checkpoint_after(**flushed); !s.ok()) { result = s; break; }
-        status.changes_applied = (*applier)->changes_applied();
-        status.transactions_applied = (*applier)->transactions_applied();
+        if (Status s = checkpoint_after(**flushed); !s.ok()) return s;
       }
+      auto advanced = (*applier)->advance_idle(c->end_position);
+      if (!advanced.ok()) return std::move(advanced).error();
+      if (*advanced) {
+        if (Status s = checkpoint_after(**advanced); !s.ok()) return s;
+      }
+      return {};
     }
-    if (!event && session.reader_done && session.queue.empty()) break;
+    if (const auto* c = std::get_if<CommitEvent>(&event)) {
+      status.last_commit_time_us = c->commit_time_us;
+    }
+    if (const auto* b = std::get_if<BeginEvent>(&event)) {
+      std::int64_t none = 0;
+      status.oldest_pending_commit_us.compare_exchange_strong(none, b->commit_time_us);
+    }
+    if (const auto* change = std::get_if<Change>(&event)) status.apply.note_change(*change);
+    return (*applier)->apply(event);
+  };
+  auto commit_group = [&]() -> Status {
+    auto flushed = (*applier)->flush();
+    if (!flushed.ok()) return std::move(flushed).error();
+    if (*flushed) {
+      if (Status s = checkpoint_after(**flushed); !s.ok()) return s;
+      status.changes_applied = (*applier)->changes_applied();
+      status.transactions_applied = (*applier)->transactions_applied();
+    }
+    return {};
+  };
+  Status result;
+  while (result.ok()) {
+    auto batch = session.queue.pop(std::chrono::milliseconds(50));
+    if (batch) {
+      for (const StreamEvent& event : *batch) {
+        result = apply_one(event);
+        // Commit the group when it is big or old enough.
+        if (result.ok() && (*applier)->batch_due()) result = commit_group();
+        if (!result.ok()) break;
+      }
+      if (!result.ok()) break;
+    }
+    // ... or when the reader has nothing more for us right now (lowest lag).
+    if (!batch && session.queue.empty()) {
+      if (result = commit_group(); !result.ok()) break;
+    }
+    if (!batch && session.reader_done && session.queue.empty()) break;
   }
   status.apply.drop_batch();  // not committed: replayed by the next session
   session.reader_done = true;
@@ -258,10 +316,11 @@ Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus
     t.phase = TaskPhase::kStreaming;
     if (Status s = state.save_task(t); !s.ok()) return s;
   }
+  status.replica_role = t.replica_role;
   int failures = 0;
   while (!stop) {
     const std::uint64_t before = status.checkpointed_lsn.load();
-    Status s = run_session(spec, state, status, stop, options, stream_start);
+    Status s = run_session(spec, state, status, stop, options, stream_start, t.replica_role);
     if (s.ok() || stop) return {};
     // Count consecutive failures only: a session that moved the checkpoint was healthy
     // until it broke, so a long-lived task is not failed by reconnects spread over days.

@@ -43,6 +43,8 @@ struct StreamStatus {
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
   ApplyStats apply;  // committed changes per table and operation, batch figures
+  /// The apply sessions run with session_replication_role = replica.
+  std::atomic<bool> replica_role{false};
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.

@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/byte_reader.h"
@@ -46,7 +48,11 @@ Result<std::unique_ptr<PgStreamReader>> PgStreamReader::start(const Endpoint& so
   return std::unique_ptr<PgStreamReader>(new PgStreamReader(std::move(conn).value()));
 }
 
-Result<std::optional<ReplicationMessage>> PgStreamReader::parse(std::string_view bytes) {
+void LibpqFree::operator()(char* p) const { PQfreemem(p); }
+
+Result<std::optional<ReplicationMessage>> PgStreamReader::parse(char* buffer, std::size_t n) {
+  std::unique_ptr<char, LibpqFree> owned(buffer);
+  const std::string_view bytes(buffer, n);
   ByteReader r(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   const char kind = static_cast<char>(r.u8());
   ReplicationMessage m;
@@ -56,7 +62,8 @@ Result<std::optional<ReplicationMessage>> PgStreamReader::parse(std::string_view
     m.wal_end = Lsn{r.u64_be()};
     m.send_time_us = static_cast<std::int64_t>(r.u64_be());
     auto rest = r.rest();
-    m.payload.assign(reinterpret_cast<const char*>(rest.data()), rest.size());
+    m.payload = std::string_view(reinterpret_cast<const char*>(rest.data()), rest.size());
+    m.buffer = std::move(owned);
   } else if (kind == 'k') {
     m.kind = ReplicationMessage::Kind::kKeepalive;
     m.wal_end = Lsn{r.u64_be()};
@@ -78,28 +85,30 @@ Result<std::optional<ReplicationMessage>> PgStreamReader::parse(std::string_view
 Result<std::optional<ReplicationMessage>> PgStreamReader::receive(
     std::chrono::milliseconds timeout) {
   pg_conn* c = conn_->raw();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Read the clock only once a wait is needed: most calls find a message buffered.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   for (;;) {
     char* buffer = nullptr;
     const int n = PQgetCopyData(c, &buffer, 1);
     if (n > 0) {
-      auto parsed = parse(std::string_view(buffer, static_cast<std::size_t>(n)));
-      PQfreemem(buffer);
-      return parsed;
+      return parse(buffer, static_cast<std::size_t>(n));
     }
     if (n == -1) {
       PgResult end(PQgetResult(c));
       return conn_->error("the server ended the replication stream", end.raw());
     }
     if (n == -2) return conn_->error("replication stream read failed");
-    // n == 0: nothing buffered; wait for the socket.
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::optional<ReplicationMessage>();
+    // n == 0: nothing buffered; wait for the socket. With no time left the socket is
+    // still looked at once, so a zero timeout means "whatever has arrived", not "nothing".
+    if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+    const auto left = std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(
+               *deadline - std::chrono::steady_clock::now()).count());
     pollfd pfd{PQsocket(c), POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left));
     if (ready < 0 && errno != EINTR) return conn_->error("waiting for the replication stream");
     if (ready > 0 && PQconsumeInput(c) == 0) return conn_->error("replication stream read failed");
+    if (ready == 0 && left == 0) return std::optional<ReplicationMessage>();
   }
 }
 

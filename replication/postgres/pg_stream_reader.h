@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "replication/core/lsn.h"
@@ -22,6 +23,11 @@
 
 namespace tideway::replication::postgres {
 
+/// Frees a buffer libpq allocated (PQfreemem).
+struct LibpqFree {
+  void operator()(char* p) const;
+};
+
 struct ReplicationMessage {
   enum class Kind { kData, kKeepalive };
   Kind kind = Kind::kData;
@@ -29,7 +35,9 @@ struct ReplicationMessage {
   Lsn wal_end;               // the server's current end of WAL
   std::int64_t send_time_us = 0;
   bool reply_requested = false;  // kKeepalive: answer now or be disconnected
-  std::string payload;           // kData: one pgoutput message
+  std::string_view payload;      // kData: one pgoutput message, inside `buffer`
+  /// The CopyData buffer as libpq returned it: the payload is read in place, not copied.
+  std::unique_ptr<char, LibpqFree> buffer;
 };
 
 class PgStreamReader {
@@ -50,7 +58,8 @@ class PgStreamReader {
 
  private:
   explicit PgStreamReader(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
-  Result<std::optional<ReplicationMessage>> parse(std::string_view bytes);
+  /// Takes ownership of `buffer` (n bytes from PQgetCopyData).
+  Result<std::optional<ReplicationMessage>> parse(char* buffer, std::size_t n);
 
   std::unique_ptr<PgConnection> conn_;
 };
