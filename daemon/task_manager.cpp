@@ -24,6 +24,35 @@ double seconds_since(Clock::time_point t) {
 }  // namespace
 
 
+namespace {
+
+/// Rows, bytes and chunks per table from the load's stored plans and finished chunks.
+std::vector<replication::TableProgressView> stored_table_progress(storage::StateStore& store,
+                                                                  const std::string& task) {
+  std::vector<replication::TableProgressView> out;
+  replication::LoadStateStore state(store, task);
+  auto plans = state.load_plans();
+  if (!plans.ok()) return out;
+  for (const auto& [table, plan] : *plans) {
+    replication::TableProgressView t;
+    t.table = table;
+    t.estimated_rows = plan.estimated_rows;
+    t.chunks_total = static_cast<int>(plan.chunks.size());
+    if (auto done = state.load_done(table); done.ok()) {
+      for (const auto& [n, d] : *done) {
+        t.rows_done += d.rows;
+        t.bytes_done += d.bytes;
+        ++t.chunks_done;
+      }
+    }
+    t.eta_seconds = t.finished() ? 0 : -1;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
 double lag_seconds(const TaskView& v) {
   if (v.stream.oldest_pending_commit_us == 0) return 0.0;
   const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -43,7 +72,7 @@ TaskManager::~TaskManager() { shutdown(); }
 
 std::vector<std::string> TaskManager::allowed_actions(const std::string& state) {
   if (state == "created") return {"start", "stop", "delete"};
-  if (state == "loading") return {"pause", "stop"};
+  if (state == "assessing" || state == "loading") return {"pause", "stop"};
   if (state == "streaming") return {"pause", "stop", "cutover", "validate"};
   if (state == "paused") return {"resume", "stop", "validate", "delete"};
   if (state == "stopped") return {"start", "validate", "delete"};
@@ -62,7 +91,9 @@ Status TaskManager::persist(const Task& task) {
   nlohmann::json control = {{"intent", task.intent},
                             {"last_error", task.last_error},
                             {"cutover", task.cutover},
-                            {"validation", task.validation}};
+                            {"validation", task.validation},
+                            {"assessment", task.assessment},
+                            {"acknowledged", task.acknowledged}};
   storage::WriteSet w;
   w.put(storage::Family::kTasks, kSpecPrefix + task.id, task_spec_to_json(task.spec).dump());
   w.put(storage::Family::kTasks, kControlPrefix + task.id, control.dump());
@@ -77,6 +108,8 @@ TaskView TaskManager::view(const Task& t) const {
   v.cutover = t.cutover;
   v.validation = t.validation;
   v.retention = t.retention;
+  v.assessment = t.assessment;
+  if (!t.acknowledged.empty()) v.assessment["acknowledged"] = t.acknowledged;
   const bool running = t.runner && !t.runner->finished();
   if (t.cutting_over) {
     v.state = "cutting_over";
@@ -95,6 +128,10 @@ TaskView TaskManager::view(const Task& t) const {
   if (t.runner) {  // kept after it ends, for the counters
     v.stream = t.runner->stream();
     v.apply = t.runner->apply();
+  }
+  if (v.tables.empty() && t.intent != "created") {
+    if (!t.stored_tables) t.stored_tables = stored_table_progress(store_, t.id);
+    v.tables = *t.stored_tables;
   }
   if (v.stream.checkpointed_number == 0) {
     const StreamFigures stored = t.engine->stored_figures();
@@ -148,6 +185,8 @@ Status TaskManager::restore() {
         task->last_error = c.value("last_error", "");
         task->cutover = c.value("cutover", nlohmann::json::object());
         task->validation = c.value("validation", nlohmann::json::object());
+        task->assessment = c.value("assessment", nlohmann::json::object());
+        task->acknowledged = c.value("acknowledged", std::vector<std::string>{});
       }
     }
     Task& t = *task;
@@ -184,11 +223,14 @@ void TaskManager::shutdown() {
 
 void TaskManager::start_runner(Task& t) {
   if (t.runner) t.runner->join();  // a finished runner: its callback already ran
+  t.stored_tables.reset();  // read again once this runner has moved the load on
   t.stop_reason.clear();
   const std::string id = t.id;
+  const replication::TaskSpec spec = t.spec;
   t.runner = std::make_unique<TaskRunner>(
       t.spec, store_, journal_,
-      [this, id](RunPhase end, const std::optional<Error>& error) { on_runner_exit(id, end, error); });
+      [this, id](RunPhase end, const std::optional<Error>& error) { on_runner_exit(id, end, error); },
+      [this, id, spec] { return assess_before_load(id, spec); });
   t.runner->start();
 }
 
@@ -235,8 +277,11 @@ Result<TaskView> TaskManager::create(const std::string& body, const std::string&
                   {{"source", task->spec.source.describe()},
                    {"target", task->spec.target.describe()},
                    {"mode", replication::task_mode_name(task->spec.mode)}});
+  task->assessment = {{"status", "running"}};
   TaskView v = view(*task);
-  tasks_[task->id] = std::move(task);
+  const std::string id = task->id;
+  tasks_[id] = std::move(task);
+  jobs_.emplace_back([this, id] { run_assessment_job(id); });
   return v;
 }
 
@@ -254,7 +299,8 @@ Result<TaskView> TaskManager::get(const std::string& id) const {
   return view(*t);
 }
 
-Result<TaskView> TaskManager::act(const std::string& id, const std::string& action) {
+Result<TaskView> TaskManager::act(const std::string& id, const std::string& action,
+                                  const std::vector<std::string>& acknowledge) {
   TaskRunner* wait_for = nullptr;
   {
     std::lock_guard lock(mutex_);
@@ -264,6 +310,13 @@ Result<TaskView> TaskManager::act(const std::string& id, const std::string& acti
     const std::string state = view(*t).state;
     const bool running = state == "loading" || state == "streaming" || state == "starting";
     // Idempotent repeats answer with the current state.
+    if (action == "start" || action == "resume") {
+      for (const auto& a : acknowledge) {
+        if (std::find(t->acknowledged.begin(), t->acknowledged.end(), a) == t->acknowledged.end()) {
+          t->acknowledged.push_back(a);
+        }
+      }
+    }
     if ((action == "start" || action == "resume") && running) return view(*t);
     if (action == "pause" && (state == "paused" || state == "pausing")) return view(*t);
     if (action == "stop" && (state == "stopped" || state == "stopping")) return view(*t);

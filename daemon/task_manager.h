@@ -55,6 +55,7 @@ struct TaskView {
   nlohmann::json cutover;     // last cutover: steps, durations, outcome
   nlohmann::json validation;  // last validation result
   nlohmann::json retention;   // slot WAL retention: retained_bytes, safe_wal_bytes, risk
+  nlohmann::json assessment;  // the pre-start assessment: verdict, findings, acknowledged
 };
 
 /// Replication lag: now minus the source commit time of the oldest transaction the
@@ -82,7 +83,10 @@ class TaskManager {
   std::vector<TaskView> list() const;
   Result<TaskView> get(const std::string& id) const;
   /// start | pause | resume | stop | validate. Idempotent; kConflict names the state.
-  Result<TaskView> act(const std::string& id, const std::string& action);
+  /// `acknowledge` (start, resume): assessment blockers the operator accepts, added to
+  /// those accepted before.
+  Result<TaskView> act(const std::string& id, const std::string& action,
+                       const std::vector<std::string>& acknowledge = {});
   Result<TaskView> cutover(const std::string& id, const CutoverOptions& options);
   /// Refused while running; optionally drops what the task made on the source (the
   /// slot; not the publication, which the operator created).
@@ -100,6 +104,10 @@ class TaskManager {
   TaskView view(const Task& task) const;
   void run_cutover(const std::string& id, CutoverOptions options);
   void run_validation(const std::string& id);
+  /// Before a task's first load: its assessment (see task_assessment.cpp). Fails with
+  /// the unacknowledged blockers; ok once none is left.
+  Status assess_before_load(const std::string& id, const replication::TaskSpec& spec);
+  void run_assessment_job(const std::string& id);
   void monitor_retention();
 
   storage::StateStore& store_;

@@ -2,7 +2,9 @@
 // The TaskManager's record of one task; private to task_manager*.cpp.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +26,11 @@ struct TaskManager::Task {
   nlohmann::json cutover = nlohmann::json::object();
   nlohmann::json validation = nlohmann::json::object();
   nlohmann::json retention = nlohmann::json::object();  // what the source keeps for us
+  nlohmann::json assessment = nlohmann::json::object();  // summary, see task_assessment.cpp
+  std::vector<std::string> acknowledged;  // assessment blockers the operator accepted
+  // Per-table load figures read back from the state store, for a task whose runner did
+  // not copy them itself (after a pause, a restart, or a finished load): read once.
+  mutable std::optional<std::vector<replication::TableProgressView>> stored_tables;
 };
 
 }  // namespace tideway::daemon

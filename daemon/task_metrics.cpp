@@ -49,7 +49,7 @@ struct Builder {
   }
 };
 
-const char* kStates[] = {"created", "starting", "loading", "streaming", "pausing", "paused",
+const char* kStates[] = {"created", "starting", "assessing", "loading", "streaming", "pausing", "paused",
                          "stopping", "stopped", "loaded", "cutting_over", "cut_over", "failed"};
 
 }  // namespace

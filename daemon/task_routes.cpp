@@ -156,10 +156,24 @@ void add_task_routes(api::Router& router, TaskManager& tasks, Journal& journal) 
                                         "no such action: " + action + "; expected one of: start, "
                                         "pause, resume, stop, cutover, validate");
                }
-               if (auto body = options_body(req, {}); !body.ok()) {
-                 return error_response(tasks, id, body.error());
+               const bool starts = action == "start" || action == "resume";
+               auto body = starts ? options_body(req, {"acknowledge"}) : options_body(req, {});
+               if (!body.ok()) return error_response(tasks, id, body.error());
+               // Blockers of the task's assessment the operator accepts, by finding id
+               // ("pg.no_replica_identity") or for one object ("id:public.audit").
+               std::vector<std::string> acknowledge;
+               if (body->contains("acknowledge")) {
+                 const json& a = body->at("acknowledge");
+                 bool strings = a.is_array();
+                 for (const auto& item : a) strings = strings && item.is_string();
+                 if (!strings) {
+                   return api::json_error(status::bad_request, "invalid_request",
+                                          "$.acknowledge: expected an array of finding ids "
+                                          "(\"id\" or \"id:object\")");
+                 }
+                 acknowledge = a.get<std::vector<std::string>>();
                }
-               auto v = tasks.act(id, action);
+               auto v = tasks.act(id, action, acknowledge);
                if (!v.ok()) return error_response(tasks, id, v.error());
                const bool long_running = action == "validate" || v->state == "pausing" ||
                                          v->state == "stopping";

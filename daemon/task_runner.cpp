@@ -8,6 +8,7 @@ namespace tideway::daemon {
 const char* run_phase_name(RunPhase phase) {
   switch (phase) {
     case RunPhase::kIdle: return "idle";
+    case RunPhase::kAssessing: return "assessing";
     case RunPhase::kLoading: return "loading";
     case RunPhase::kStreaming: return "streaming";
     case RunPhase::kLoaded: return "loaded";
@@ -18,8 +19,12 @@ const char* run_phase_name(RunPhase phase) {
 }
 
 TaskRunner::TaskRunner(replication::TaskSpec spec, storage::StateStore& store, Journal& journal,
-                       OnExit on_exit)
-    : spec_(std::move(spec)), store_(store), journal_(journal), on_exit_(std::move(on_exit)) {
+                       OnExit on_exit, BeforeLoad before_load)
+    : spec_(std::move(spec)),
+      store_(store),
+      journal_(journal),
+      on_exit_(std::move(on_exit)),
+      before_load_(std::move(before_load)) {
   auto engine = make_task_engine(spec_, store_);
   if (engine.ok()) {
     engine_ = std::move(engine).value();
@@ -53,6 +58,11 @@ void TaskRunner::run() {
     finished_ = true;
   };
   if (!engine_) return end(RunPhase::kFailed, engine_error_);
+  if (before_load_) {
+    phase_ = RunPhase::kAssessing;
+    if (Status s = before_load_(); !s.ok()) return end(RunPhase::kFailed, std::move(s).error());
+    if (stop_) return end(RunPhase::kStopped, std::nullopt);
+  }
   phase_ = RunPhase::kLoading;
   journal_.record(spec_.id, log::Level::kInfo, "full_load", "snapshot and full load started");
   auto loaded = engine_->full_load(progress_, stop_);

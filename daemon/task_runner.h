@@ -22,7 +22,7 @@
 
 namespace tideway::daemon {
 
-enum class RunPhase { kIdle, kLoading, kStreaming, kLoaded, kStopped, kFailed };
+enum class RunPhase { kIdle, kAssessing, kLoading, kStreaming, kLoaded, kStopped, kFailed };
 const char* run_phase_name(RunPhase phase);
 
 class TaskRunner {
@@ -30,8 +30,12 @@ class TaskRunner {
   /// Called on the runner thread when it ends: kLoaded, kStopped or kFailed.
   using OnExit = std::function<void(RunPhase end, const std::optional<Error>& error)>;
 
+  /// Runs on the runner thread before the load; an error fails the task (the
+  /// assessment gate). May be empty.
+  using BeforeLoad = std::function<Status()>;
+
   TaskRunner(replication::TaskSpec spec, storage::StateStore& store, Journal& journal,
-             OnExit on_exit);
+             OnExit on_exit, BeforeLoad before_load = {});
   ~TaskRunner();  // requests a stop and joins
 
   void start();
@@ -57,6 +61,7 @@ class TaskRunner {
   storage::StateStore& store_;
   Journal& journal_;
   OnExit on_exit_;
+  BeforeLoad before_load_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<RunPhase> phase_{RunPhase::kIdle};

@@ -43,6 +43,7 @@ nlohmann::json task_view_json(const TaskView& v) {
             {"checkpoint_age_seconds", v.stream.checkpoint_age_seconds},
             {"changes_by_table", by_table}}},
           {"retention", v.retention},
+          {"assessment", v.assessment},
           {"last_error", v.last_error},
           {"cutover", v.cutover},
           {"validation", v.validation}};

@@ -17,6 +17,7 @@ mdstv() { mdst -N "$MDB" -e "$1"; }
 my_cleanup() {
   msrc -e "SET GLOBAL read_only = OFF" >/dev/null 2>&1 || true
   msrc -e "DROP DATABASE IF EXISTS $MDB; DROP USER IF EXISTS '$APP_USER'@'127.0.0.1'" >/dev/null 2>&1 || true
+  msrc -e "REVOKE SHOW VIEW, TRIGGER ON $MDB.* FROM '$TIDEWAY_MARIADB_SOURCE_USER'@'127.0.0.1'" >/dev/null 2>&1 || true
   mdst -e "DROP DATABASE IF EXISTS $MDB" >/dev/null 2>&1 || true
   # The target's bookkeeping of this run's tasks (ids end in this shell's pid).
   for t in load_chunks task_steps apply_position; do

@@ -61,6 +61,8 @@ check "wrong cutover option type" 400 invalid_request
 api POST /v1/tasks/req/start >/dev/null
 expect_eq "start" 200 "$(code)"
 for _ in $(seq 1 200); do printf 'url = "%s/v1/tasks/req"\n' "$BASE"; done > "$SCRATCH/urls"
+# The assessment runs first; the burst goes out once the copy has begun.
+for _ in $(seq 1 300); do [ "$(state_of req)" = loading ] && break; sleep 0.1; done
 state_now=$(state_of req)
 curl -s --parallel --parallel-max 200 -K "$SCRATCH/urls" "${AUTH[@]}" -o /dev/null -w '%{http_code}\n' > "$SCRATCH/codes" 2>/dev/null || true
 expect_eq "the load was running during the burst" loading "$state_now"

@@ -19,7 +19,8 @@ start_streaming_task() {
   port=$(free_port)
   write_config "$port"
   start_daemon
-  task_json ops > "$SCRATCH/task.json"
+  # Its own slot name: the two ops tests may run at once on the same source server.
+  task_json ops | jq --arg slot "tideway_ops_$$" '.postgresql = {slot_name: $slot, publication_name: "tideway_ops"}' > "$SCRATCH/task.json"
   api POST /v1/tasks --data-binary @"$SCRATCH/task.json" >/dev/null
   expect_eq "task ops created" 201 "$(code)"
   api POST /v1/tasks/ops/start >/dev/null
