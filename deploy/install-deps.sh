@@ -13,6 +13,9 @@ packages=(
   postgresql-15 postgresql-client-15 postgresql-contrib
   mariadb-server mariadb-client
   prometheus curl jq procps systemd
+  # the MariaDB workload test (sysbench oltp_read_write) and the MariaDB full-load
+  # benchmark's peer tool (mydumper/myloader)
+  sysbench mydumper
 )
 
 missing=()
