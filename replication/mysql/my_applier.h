@@ -101,6 +101,16 @@ class MyApplier {
   Status flush_inserts();
   Status apply_update(const Change& change, bool idempotent);
   Status apply_delete(const Change& change, bool idempotent);
+  /// A foreign key on the target that refers to a table and cascades its deletes.
+  struct IncomingKey {
+    std::string schema, table, constraint;
+    std::vector<std::string> columns;     // in the child, in key order
+    std::vector<std::string> referenced;  // in the parent, in key order
+    bool set_null = false;                // ON DELETE SET NULL, else CASCADE
+  };
+  Result<const std::vector<IncomingKey>*> incoming_keys(const TableDesc& parent);
+  /// A delete in a handoff window found no row: do its cascade (my_applier_cascade.cpp).
+  Status cascade_by_hand(const Change& change, const TablePlan& plan);
   Status apply_truncate(const Change& change);
   Status apply_ddl(const DdlEvent& ddl);
   Status record_position(const std::string& position);
@@ -117,6 +127,7 @@ class MyApplier {
   LiteralWriter literals_;
   std::unique_ptr<StreamSchemaCache> target_schema_;
   std::map<const TableDesc*, std::pair<std::shared_ptr<const TableDesc>, TablePlan>> plans_;
+  std::map<std::string, std::vector<IncomingKey>> incoming_keys_;  // by parent database.table
   bool binlog_disabled_ = false;
   std::string binlog_note_;
   bool foreign_key_checks_ = true;
