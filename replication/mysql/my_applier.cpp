@@ -193,7 +193,10 @@ Status MyApplier::apply(const StreamEvent& event) {
     if (c->position_only) return {};
     in_source_txn_ = false;
     if (!skipping_) {
-      if (Status s = flush_inserts(); !s.ok()) return s;
+      // Inserts stay pending across source commits: consecutive single-row transactions
+      // into one table go out as one multi-row INSERT of the group (one round trip
+      // instead of one per transaction). flush() sends them before it records the
+      // position, so the group still commits all or nothing.
       pending_position_ = c->position;
       ++transactions_applied_;
     }
@@ -450,6 +453,7 @@ Result<std::optional<std::string>> MyApplier::flush() {
     return std::optional<std::string>();
   }
   last_flush_ = now;
+  if (Status s = flush_inserts(); !s.ok()) return std::move(s).error();
   if (Status s = begin_target_transaction(); !s.ok()) return std::move(s).error();
   if (Status s = record_position(*pending_position_); !s.ok()) return std::move(s).error();
   if (Status s = commit_target_transaction(); !s.ok()) return std::move(s).error();
