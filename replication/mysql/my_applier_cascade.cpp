@@ -13,7 +13,8 @@
 
 namespace tideway::replication::mysql {
 
-Result<const std::vector<MyApplier::IncomingKey>*> MyApplier::incoming_keys(const TableDesc& parent) {
+Result<const std::vector<MyApplier::IncomingKey>*> MyApplier::incoming_keys(
+    const TableDesc& parent) {
   const std::string name = parent.qualified();
   if (auto it = incoming_keys_.find(name); it != incoming_keys_.end()) return &it->second;
   auto rows = conn_->query(fmt::format(
@@ -37,7 +38,11 @@ Result<const std::vector<MyApplier::IncomingKey>*> MyApplier::incoming_keys(cons
                       keys.back().table == rows->text(r, 1) &&
                       keys.back().constraint == rows->text(r, 2);
     if (!same) {
-      keys.push_back(IncomingKey{rows->text(r, 0), rows->text(r, 1), rows->text(r, 2), {}, {},
+      keys.push_back(IncomingKey{rows->text(r, 0),
+                                 rows->text(r, 1),
+                                 rows->text(r, 2),
+                                 {},
+                                 {},
                                  rows->text(r, 5) == "SET NULL"});
     }
     keys.back().columns.push_back(rows->text(r, 3));
@@ -61,7 +66,8 @@ Status MyApplier::cascade_by_hand(const Change& change, const TablePlan& plan) {
         matchable = false;
         break;
       }
-      where += fmt::format("{}{} = ", where.empty() ? "" : " AND ", quote_identifier(key.columns[c]));
+      where +=
+          fmt::format("{}{} = ", where.empty() ? "" : " AND ", quote_identifier(key.columns[c]));
       if (Status s = literals_.append(where, change.before->columns[i], plan.types[i], true);
           !s.ok()) {
         return s;
@@ -79,9 +85,9 @@ Status MyApplier::cascade_by_hand(const Change& change, const TablePlan& plan) {
     } else {
       sql = fmt::format("DELETE FROM {} WHERE {}", qualified_name(key.schema, key.table), where);
     }
-    if (Status s = execute(sql, fmt::format("cascading a delete from {} to {}.{} ({}) at {}",
-                                            t.qualified(), key.schema, key.table, key.constraint,
-                                            where_am_i()));
+    if (Status s = execute(
+            sql, fmt::format("cascading a delete from {} to {}.{} ({}) at {}", t.qualified(),
+                             key.schema, key.table, key.constraint, where_am_i()));
         !s.ok()) {
       return s;
     }

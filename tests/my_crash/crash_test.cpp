@@ -6,8 +6,6 @@
 // table included, so a replayed or lost change shows up as a duplicate or a gap), the
 // children of deleted parents gone (InnoDB does not log cascades), and the checkpoint
 // advanced to what the target holds.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -67,8 +66,7 @@ class TidewayRun {
       ::waitpid(pid_, nullptr, 0);
     }
     try {
-      db_.target_sql("DELETE FROM `_tideway`.`apply_position` WHERE task_id = '" + spec_.id +
-                     "'");
+      db_.target_sql("DELETE FROM `_tideway`.`apply_position` WHERE task_id = '" + spec_.id + "'");
     } catch (...) {
       // Best effort: the row only matters to a task of this id, which never runs again.
     }
@@ -77,8 +75,8 @@ class TidewayRun {
 
   void start(const std::string& failpoint = "") {
     const std::string bin = test::required_env("TIDEWAY_BIN");
-    std::vector<std::string> args = {bin, "run", "--task", (dir_ / "task.yaml").string(),
-                                     "--data-dir", data_dir()};
+    std::vector<std::string> args = {
+        bin, "run", "--task", (dir_ / "task.yaml").string(), "--data-dir", data_dir()};
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
       if (std::string(*e).rfind("TIDEWAY_FAILPOINT=", 0) != 0) env.emplace_back(*e);
@@ -134,8 +132,8 @@ class TidewayRun {
   /// Commits marker n on the source and waits until the target has it.
   bool sync(int n, int seconds = 180) {
     db_.source_sql("INSERT INTO marker VALUES (" + std::to_string(n) + ")");
-    const std::string q = "SELECT COUNT(*) FROM `" + db_.name() + "`.marker WHERE n = " +
-                          std::to_string(n);
+    const std::string q =
+        "SELECT COUNT(*) FROM `" + db_.name() + "`.marker WHERE n = " + std::to_string(n);
     for (int i = 0; i < seconds * 20; ++i) {
       try {
         if (db_.target_value(q) == "1") return true;
@@ -239,16 +237,23 @@ class Writer {
                 "INSERT INTO accounts (id, balance, note, updated) VALUES (" +
                 std::to_string(100000 + k) +
                 ", 7, 'new', NOW(6));"
-                "DELETE FROM accounts WHERE id = " + std::to_string(1 + (k * 7) % 12000) +
+                "DELETE FROM accounts WHERE id = " +
+                std::to_string(1 + (k * 7) % 12000) +
                 ";"
-                "INSERT INTO ledger (account, amount, memo) VALUES (" + ks + ", 7, 'dup'), (" + ks + ", 7, 'dup');"
-                "UPDATE ledger SET amount = amount + 1 WHERE account = " + ks +
+                "INSERT INTO ledger (account, amount, memo) VALUES (" +
+                ks + ", 7, 'dup'), (" + ks +
+                ", 7, 'dup');"
+                "UPDATE ledger SET amount = amount + 1 WHERE account = " +
+                ks +
                 " LIMIT 1;"
-                "DELETE FROM parent WHERE id = " + std::to_string(1 + (k * 13) % 3000) +
+                "DELETE FROM parent WHERE id = " +
+                std::to_string(1 + (k * 13) % 3000) +
                 ";"
-                "INSERT INTO parent (id, name) VALUES (" + std::to_string(10000 + k) + ", 'new');"
-                "INSERT INTO child (id, parent_id, qty) VALUES (" + std::to_string(100000 + k) + ", " +
-                std::to_string(10000 + k) + ", " + ks +
+                "INSERT INTO parent (id, name) VALUES (" +
+                std::to_string(10000 + k) +
+                ", 'new');"
+                "INSERT INTO child (id, parent_id, qty) VALUES (" +
+                std::to_string(100000 + k) + ", " + std::to_string(10000 + k) + ", " + ks +
                 ");"
                 "COMMIT");
         ++done_;
@@ -282,8 +287,8 @@ void require_identical(test::MyTestDb& db) {
                         "`.ledger WHERE memo = 'dup' GROUP BY account HAVING COUNT(*) <> 2) x";
   CHECK(db.target_value(q) == "0");
   // No orphans: the target removed the children of every parent the source deleted.
-  CHECK(db.target_value("SELECT COUNT(*) FROM `" + db.name() + "`.child c LEFT JOIN `" +
-                        db.name() + "`.parent p ON p.id = c.parent_id WHERE p.id IS NULL") == "0");
+  CHECK(db.target_value("SELECT COUNT(*) FROM `" + db.name() + "`.child c LEFT JOIN `" + db.name() +
+                        "`.parent p ON p.id = c.parent_id WHERE p.id IS NULL") == "0");
 }
 
 enum class Phase { kLoad, kStream };

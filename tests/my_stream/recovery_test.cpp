@@ -190,9 +190,9 @@ TEST_CASE("A parent deleted in its handoff window takes its copied children with
     task.phase = TaskPhase::kLoaded;
     task.start_position = start->to_string();
     REQUIRE(state.save_task(task).ok());
-    for (const auto& [table, read_at] : {std::pair<std::string, std::string>{
-                                             "parent", parent_read_at->to_string()},
-                                         {"child", start->to_string()}}) {
+    for (const auto& [table, read_at] :
+         {std::pair<std::string, std::string>{"parent", parent_read_at->to_string()},
+          {"child", start->to_string()}}) {
       TablePlan plan;
       plan.table = db.name() + "." + table;
       plan.method = "pk_range";
