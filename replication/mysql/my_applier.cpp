@@ -236,7 +236,8 @@ Status MyApplier::apply_change(const Change& change) {
   // In a handoff window foreign keys are not checked (a child's copy may be newer than
   // its parent's), except for deletes: InnoDB does not log cascaded changes, so a
   // parent's delete must cascade on the target's children (by the foreign key when the
-  // parent's copy still has the row, by hand, cascade_by_hand(), when it has not).
+  // parent's copy still has the row, by hand, cascade_delete_by_hand(), when it has
+  // not). Key changes in a window are cascaded by hand (cascade_update_by_hand()).
   const bool check_keys = !idempotent || change.kind == ChangeKind::kDelete;
   if (Status s = set_foreign_key_checks(check_keys); !s.ok()) return s;
   switch (change.kind) {
@@ -402,10 +403,13 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
     return s;
   }
   const auto matched = rows_matched(*conn_);
-  if (matched.value_or(conn_->affected_rows()) >= 1) return {};
+  if (matched.value_or(conn_->affected_rows()) >= 1) {
+    return idempotent ? cascade_update_by_hand(change, **p) : Status{};
+  }
   if (!idempotent) return diverged(change, "update matched no row");
   // Handoff window: the row's copy predates it or misses it; the after image is the truth.
-  return upsert(change, **p, *change.after);
+  if (Status s = upsert(change, **p, *change.after); !s.ok()) return s;
+  return cascade_update_by_hand(change, **p);
 }
 
 Status MyApplier::apply_delete(const Change& change, bool idempotent) {
@@ -425,7 +429,7 @@ Status MyApplier::apply_delete(const Change& change, bool idempotent) {
   }
   if (!s.ok()) return std::move(s).error().with_context(what);
   if (conn_->affected_rows() >= 1) return {};
-  if (idempotent) return cascade_by_hand(change, **p);
+  if (idempotent) return cascade_delete_by_hand(change, **p);
   return diverged(change, "delete matched no row");
 }
 

@@ -101,16 +101,24 @@ class MyApplier {
   Status flush_inserts();
   Status apply_update(const Change& change, bool idempotent);
   Status apply_delete(const Change& change, bool idempotent);
-  /// A foreign key on the target that refers to a table and cascades its deletes.
+  /// A foreign key on the target that refers to a table and moves its children on a
+  /// delete or a key change (CASCADE or SET NULL); rules as information_schema spells them.
   struct IncomingKey {
     std::string schema, table, constraint;
     std::vector<std::string> columns;     // in the child, in key order
     std::vector<std::string> referenced;  // in the parent, in key order
-    bool set_null = false;                // ON DELETE SET NULL, else CASCADE
+    std::string on_delete, on_update;
   };
+  // Cascades by hand for changes applied in a handoff window (my_applier_cascade.cpp).
   Result<const std::vector<IncomingKey>*> incoming_keys(const TableDesc& parent);
-  /// A delete in a handoff window found no row: do its cascade (my_applier_cascade.cpp).
-  Status cascade_by_hand(const Change& change, const TablePlan& plan);
+  Result<std::optional<std::vector<std::string>>> referenced_literals(
+      const IncomingKey& key, const Change& change, const TablePlan& plan,
+      const replication::RowImage& image);
+  Status move_children(const IncomingKey& key, const Change& change,
+                       const std::vector<std::string>& from, const std::vector<std::string>* to,
+                       bool remove);
+  Status cascade_delete_by_hand(const Change& change, const TablePlan& plan);
+  Status cascade_update_by_hand(const Change& change, const TablePlan& plan);
   Status apply_truncate(const Change& change);
   Status apply_ddl(const DdlEvent& ddl);
   Status record_position(const std::string& position);
