@@ -15,6 +15,9 @@ packages=(
   prometheus curl jq procps systemd
   # the TLS test makes its throwaway certificates and checks what is served
   openssl
+  # the MariaDB workload test (sysbench oltp_read_write) and the MariaDB full-load
+  # benchmark's peer tool (mydumper/myloader)
+  sysbench mydumper
 )
 
 missing=()

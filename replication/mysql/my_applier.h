@@ -101,6 +101,24 @@ class MyApplier {
   Status flush_inserts();
   Status apply_update(const Change& change, bool idempotent);
   Status apply_delete(const Change& change, bool idempotent);
+  /// A foreign key on the target that refers to a table and moves its children on a
+  /// delete or a key change (CASCADE or SET NULL); rules as information_schema spells them.
+  struct IncomingKey {
+    std::string schema, table, constraint;
+    std::vector<std::string> columns;     // in the child, in key order
+    std::vector<std::string> referenced;  // in the parent, in key order
+    std::string on_delete, on_update;
+  };
+  // Cascades by hand for changes applied in a handoff window (my_applier_cascade.cpp).
+  Result<const std::vector<IncomingKey>*> incoming_keys(const TableDesc& parent);
+  Result<std::optional<std::vector<std::string>>> referenced_literals(
+      const IncomingKey& key, const Change& change, const TablePlan& plan,
+      const replication::RowImage& image);
+  Status move_children(const IncomingKey& key, const Change& change,
+                       const std::vector<std::string>& from, const std::vector<std::string>* to,
+                       bool remove);
+  Status cascade_delete_by_hand(const Change& change, const TablePlan& plan);
+  Status cascade_update_by_hand(const Change& change, const TablePlan& plan);
   Status apply_truncate(const Change& change);
   Status apply_ddl(const DdlEvent& ddl);
   Status record_position(const std::string& position);
@@ -117,6 +135,7 @@ class MyApplier {
   LiteralWriter literals_;
   std::unique_ptr<StreamSchemaCache> target_schema_;
   std::map<const TableDesc*, std::pair<std::shared_ptr<const TableDesc>, TablePlan>> plans_;
+  std::map<std::string, std::vector<IncomingKey>> incoming_keys_;  // by parent database.table
   bool binlog_disabled_ = false;
   std::string binlog_note_;
   bool foreign_key_checks_ = true;

@@ -114,6 +114,7 @@ Status MyApplier::apply_ddl(const DdlEvent& ddl) {
             {{"statement", statement_head(ddl.statement)}, {"at", current_begin_}});
   // Every table named may look different on the target now.
   plans_.clear();
+  incoming_keys_.clear();
   target_schema_->forget_all();
   return {};
 }

@@ -150,3 +150,70 @@ TEST_CASE("Without binlog_row_metadata=FULL, names and signedness come from the 
   require_identical(db, "t");
   REQUIRE(db.stop().ok());
 }
+
+TEST_CASE("A 16 MB LONGBLOB, all 256 byte values and fractions 0-6 stream exactly") {
+  test::MyStreamDb db("ms_bigvals");
+  db.both_sql(
+      "CREATE TABLE big (id INT PRIMARY KEY, lb LONGBLOB, vb VARBINARY(256), "
+      "l1 VARCHAR(256) CHARACTER SET latin1, u4 VARCHAR(40))");
+  db.both_sql(
+      "CREATE TABLE fractions (id INT PRIMARY KEY,"
+      " dt0 DATETIME(0), dt1 DATETIME(1), dt2 DATETIME(2), dt3 DATETIME(3), dt4 DATETIME(4),"
+      " dt5 DATETIME(5), dt6 DATETIME(6),"
+      " t0 TIME(0), t1 TIME(1), t2 TIME(2), t3 TIME(3), t4 TIME(4), t5 TIME(5), t6 TIME(6),"
+      " ts0 TIMESTAMP(0) NULL DEFAULT NULL, ts1 TIMESTAMP(1) NULL DEFAULT NULL,"
+      " ts2 TIMESTAMP(2) NULL DEFAULT NULL, ts3 TIMESTAMP(3) NULL DEFAULT NULL,"
+      " ts4 TIMESTAMP(4) NULL DEFAULT NULL, ts5 TIMESTAMP(5) NULL DEFAULT NULL,"
+      " ts6 TIMESTAMP(6) NULL DEFAULT NULL)");
+  db.start();
+  // Every byte value once, as binary and as latin1 text; 4-byte UTF-8.
+  std::string all_bytes = "X'";
+  const char* hex = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) {
+    all_bytes += hex[b >> 4];
+    all_bytes += hex[b & 15];
+  }
+  all_bytes += "'";
+  db.source_sql("INSERT INTO big VALUES (1, REPEAT(X'00017F80FF275C', 2396746), " + all_bytes +
+                ", _latin1 " + all_bytes + ", 'clef 𝄞 emoji 😀'), (2, X'', X'', '', '')");
+  // Zero dates as a permissive source's session writes them.
+  db.source_sql(
+      "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';"
+      "INSERT INTO fractions SELECT 1, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s,"
+      " s, s FROM (SELECT '9999-12-31 23:59:59.999999' v, '838:59:59.999999' t,"
+      " '2038-01-19 03:14:07.999999' s) x;"
+      "INSERT INTO fractions SELECT 2, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s,"
+      " s, s FROM (SELECT '0000-00-00 00:00:00' v, '-838:59:59.999999' t,"
+      " '0000-00-00 00:00:00' s) x;"
+      "INSERT INTO fractions SELECT 3, v, v, v, v, v, v, v, t, t, t, t, t, t, t, s, s, s, s, s,"
+      " s, s FROM (SELECT '2024-02-29 12:34:56.123456' v, '-00:00:00.654321' t,"
+      " '1970-01-01 00:00:01.000001' s) x;"
+      "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+  REQUIRE(db.source_value("SELECT LENGTH(lb) FROM big WHERE id = 1") == "16777222");
+  REQUIRE(db.source_value("SELECT CONCAT_WS(' ', dt4, t2, ts5) FROM fractions WHERE id = 3") ==
+          "2024-02-29 12:34:56.1234 -00:00:00.65 1970-01-01 00:00:01.00000");
+  REQUIRE(db.sync());
+  require_identical(db, "big");
+  require_identical(db, "fractions");
+  CHECK(db.target_value("SELECT LENGTH(lb) FROM big WHERE id = 1") == "16777222");
+  CHECK(db.target_value("SELECT HEX(vb) FROM big WHERE id = 1") ==
+        all_bytes.substr(2, all_bytes.size() - 3));
+  CHECK(db.target_value("SELECT HEX(l1) FROM big WHERE id = 1") ==
+        all_bytes.substr(2, all_bytes.size() - 3));
+  CHECK(db.target_value("SELECT CAST(dt0 AS CHAR) FROM fractions WHERE id = 2") ==
+        "0000-00-00 00:00:00");
+
+  // An update carries the 16 MB before and after images in one event; a delete the
+  // before image.
+  db.source_sql("UPDATE big SET lb = CONCAT(lb, X'FE'), u4 = '😀😀' WHERE id = 1");
+  db.source_sql("UPDATE big SET lb = REPEAT(X'AA', 16777215) WHERE id = 2");
+  REQUIRE(db.sync());
+  require_identical(db, "big");
+  CHECK(db.target_value("SELECT MD5(lb) FROM big WHERE id = 1") ==
+        db.source_value("SELECT MD5(lb) FROM big WHERE id = 1"));
+  db.source_sql("DELETE FROM big WHERE id = 1");
+  REQUIRE(db.sync());
+  require_identical(db, "big");
+  CHECK(db.target_value("SELECT GROUP_CONCAT(id, ':', LENGTH(lb)) FROM big") == "2:16777215");
+  REQUIRE(db.stop().ok());
+}
