@@ -388,7 +388,9 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
     // Handoff window: the row may sit under its old key, its new key, both (the chunks
     // holding them were read at different moments) or neither. A key update is therefore
     // replayed as "delete the old key, upsert the after image", which ends in the after
-    // image whatever the target held; an UPDATE could hit the new key's copy.
+    // image whatever the target held; an UPDATE could hit the new key's copy. The
+    // children that referenced the old key then follow by hand, as the source's cascade
+    // moved them.
     auto new_key = where_clause(change, **p, *change.after);
     if (!new_key.ok()) return std::move(new_key).error();
     if (*new_key != *where) {
@@ -398,7 +400,9 @@ Status MyApplier::apply_update(const Change& change, bool idempotent) {
           !s.ok()) {
         return s;
       }
-      return upsert(change, **p, *change.after);
+      if (Status s = upsert(change, **p, *change.after); !s.ok()) return s;
+      // The children the source's ON UPDATE CASCADE moved are not in the binlog either.
+      return cascade_update_by_hand(change, **p);
     }
   }
   std::string sets;

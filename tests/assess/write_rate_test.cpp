@@ -72,11 +72,19 @@ TEST_CASE("MariaDB write rate: within 20% of a known load", "[assess][mysql][rat
   const double real = std::stod(in_window) / act.sample_seconds;
   INFO("window " << act.started_at << " .. " << act.ended_at << " (" << act.sample_seconds
                  << " s), rows in it " << in_window << ", method: " << act.method);
-  check_within_20_percent(act.inserts_per_second, real);
-  // The table itself leads the per-table list, at the same rate.
+  // MariaDB's counters are server-wide, and other tests write to the same sandbox server
+  // at the same time: the overall figure can only be held to a lower bound here. The
+  // table's own figure is the exact one.
+  INFO("overall: reported " << act.inserts_per_second << " rows/s, real " << real);
+  CHECK(act.inserts_per_second >= real * 0.8);
+  // The table itself is in the per-table list, at the known rate.
   REQUIRE_FALSE(act.top_tables.empty());
-  CHECK(act.top_tables[0].table == db.name() + ".load_rows");
-  check_within_20_percent(act.top_tables[0].rows_per_second, real);
+  const assess::TableActivity* mine = nullptr;
+  for (const auto& t : act.top_tables) {
+    if (t.table == db.name() + ".load_rows") mine = &t;
+  }
+  REQUIRE(mine != nullptr);
+  check_within_20_percent(mine->rows_per_second, real);
   CHECK(act.log_bytes_per_second > 0);
 }
 

@@ -309,6 +309,13 @@ void crash_and_recover(const std::string& failpoint, Phase phase, bool ddl = fal
     REQUIRE(run.wait_streaming());
   }
   if (ddl) {
+    // The writer's first transactions are checkpointed before the DDL comes, so the
+    // crash right after the DDL finds a checkpoint behind it (on a busy machine the
+    // stream may still be starting when it says it streams).
+    for (int i = 0; i < 600 && !run.checkpoint(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(run.checkpoint().has_value());
     db.source_sql("ALTER TABLE accounts ADD COLUMN flag TINYINT NOT NULL DEFAULT 3");
     db.source_sql("RENAME TABLE scratch TO scratch_renamed");
     db.source_sql("INSERT INTO scratch_renamed VALUES (1, 1)");
