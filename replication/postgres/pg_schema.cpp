@@ -153,15 +153,18 @@ std::string create_table_sql(const PgConnection& conn, const PgTable& table) {
     }
     if (c.not_null) sql += " NOT NULL";
   }
-  if (!table.primary_key.empty()) {
-    sql += ",\n  CONSTRAINT " + conn.quote_ident(table.primary_key_name) + " PRIMARY KEY (";
-    for (std::size_t i = 0; i < table.primary_key.size(); ++i) {
-      if (i > 0) sql += ", ";
-      sql += conn.quote_ident(table.primary_key[i]);
-    }
-    sql += ")";
-  }
   return sql + "\n)";
+}
+
+std::string add_primary_key_sql(const PgConnection& conn, const PgTable& table) {
+  std::string sql = "ALTER TABLE " + qualified_name(conn, table.schema, table.name) +
+                    " ADD CONSTRAINT " + conn.quote_ident(table.primary_key_name) +
+                    " PRIMARY KEY (";
+  for (std::size_t i = 0; i < table.primary_key.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += conn.quote_ident(table.primary_key[i]);
+  }
+  return sql + ")";
 }
 
 Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>& tables) {
@@ -243,6 +246,14 @@ Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>&
                      source.quote_ident(owners->get(r, 2)))});
   }
 
+  // Primary keys first after the load: built once by sorting the loaded rows, which is
+  // faster than maintaining the btree row by row during COPY; every chunk is copied
+  // exactly once (its marker commits with it), so nothing during the load needs the key.
+  // The other indexes, constraints and foreign keys follow, referencing it.
+  for (const auto& t : with_collations) {
+    if (t.primary_key.empty()) continue;
+    plan.after_load.push_back({"primary key of " + t.qualified(), add_primary_key_sql(source, t)});
+  }
   auto indexes = query(kIndexesSql, oids, "indexes");
   if (!indexes.ok()) return std::move(indexes).error();
   for (int r = 0; r < indexes->rows(); ++r) {

@@ -1,10 +1,10 @@
 #pragma once
 // Builds the DDL that recreates a source's schema on a PostgreSQL target, from the source
 // catalog (pg_get_*def functions, which print exactly what the server will accept back).
-// Split in two so the load is fast: `before_load` (schemas, types, sequences, tables with
-// their primary keys) and `after_load` (secondary indexes, unique/check/exclusion
-// constraints, foreign keys, functions and procedures, views, triggers, sequence
-// ownership), in dependency order.
+// Split so the load is fast: `before_load` (schemas, types, sequences, tables without
+// any index) and `after_load` (primary keys, then secondary indexes, unique/check/
+// exclusion constraints, functions and procedures, views, sequence ownership), in
+// dependency order; foreign keys and triggers as described at SchemaPlan.
 
 #include <string>
 #include <vector>
@@ -29,7 +29,8 @@ struct DdlStatement {
 /// target stops following the source.
 struct SchemaPlan {
   std::vector<DdlStatement> before_load;
-  std::vector<DdlStatement> after_load;   // indexes, unique/check/exclusion, functions, views
+  std::vector<DdlStatement> after_load;   // primary keys, indexes, unique/check/exclusion,
+                                          // functions, views
   std::vector<DdlStatement> at_cutover;   // foreign keys and triggers (see above for when)
 };
 
@@ -42,7 +43,8 @@ Result<SchemaPlan> plan_schema(PgConnection& source, const std::vector<PgTable>&
 Status apply_ddl(PgConnection& target, const std::vector<DdlStatement>& statements);
 
 /// The CREATE TABLE statement for one table (columns, defaults, identity, generated
-/// columns, NOT NULL, primary key).
+/// columns, NOT NULL); its primary key comes after the load (add_primary_key_sql).
 std::string create_table_sql(const PgConnection& conn, const PgTable& table);
+std::string add_primary_key_sql(const PgConnection& conn, const PgTable& table);
 
 }  // namespace tideway::replication::postgres
