@@ -41,7 +41,11 @@ ProgressDisplay::ProgressDisplay(const replication::LoadProgress& progress, std:
 ProgressDisplay::~ProgressDisplay() { stop(); }
 
 void ProgressDisplay::stop() {
-  if (stop_.exchange(true)) return;
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (stop_.exchange(true)) return;
+  }
+  wake_.notify_all();  // the run ends now, not at the display's next tick
   if (thread_.joinable()) thread_.join();
   draw(true);
 }
@@ -67,8 +71,11 @@ std::string ProgressDisplay::render_line(const replication::TableProgressView& v
 void ProgressDisplay::loop() {
   using namespace std::chrono;
   auto last_log = steady_clock::now();
-  while (!stop_) {
-    std::this_thread::sleep_for(milliseconds(250));
+  while (true) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      if (wake_.wait_for(lock, milliseconds(250), [this] { return stop_.load(); })) break;
+    }
     if (tty_) {
       draw(false);
     } else if (steady_clock::now() - last_log >= seconds(10)) {

@@ -4,6 +4,8 @@
 // table at a fixed interval, so logs stay readable.
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -29,6 +31,8 @@ class ProgressDisplay {
   std::string task_id_;
   bool tty_;
   std::atomic<bool> stop_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
   int drawn_lines_ = 0;
   std::thread thread_;
 };
