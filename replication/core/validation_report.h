@@ -5,8 +5,12 @@
 // (postgres/pg_validation.h, mysql/my_validation.h); the daemon only reads this.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
+#include "replication/core/load_state.h"
 
 namespace tideway::replication {
 
@@ -28,5 +32,19 @@ struct ValidationReport {
     return true;
   }
 };
+
+/// One side's figures for one chunk: its row count and an order-independent digest.
+struct ChunkSum {
+  std::int64_t rows = 0;
+  std::string digest;
+};
+
+/// Reads one chunk on the source (`on_source`) or on the target.
+using ChunkSumFn = std::function<Result<ChunkSum>(bool on_source, const PlannedChunk& chunk)>;
+
+/// Compares `table` chunk by chunk (the whole table when `chunks` is empty), naming each
+/// chunk whose count or digest differs; errors say which table and which side.
+Result<TableValidation> compare_table(const std::string& table,
+                                      std::vector<PlannedChunk> chunks, const ChunkSumFn& sum);
 
 }  // namespace tideway::replication

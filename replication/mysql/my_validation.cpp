@@ -9,11 +9,6 @@
 namespace tideway::replication::mysql {
 namespace {
 
-struct ChunkSum {
-  std::int64_t rows = 0;
-  std::string digest;
-};
-
 std::string row_text_sql(const MyTable& table) {
   std::string nulls, values;
   for (const MyColumn* c : table.stored_columns()) {
@@ -61,25 +56,18 @@ Result<ValidationReport> validate_mysql_tables(const TaskSpec& spec, storage::St
   LoadStateStore state(store, spec.id);
   ValidationReport report;
   for (const auto& t : *tables) {
-    TableValidation v;
-    v.table = t.qualified();
-    auto plan = state.load_plan(v.table);
+    auto plan = state.load_plan(t.qualified());
     if (!plan.ok()) return std::move(plan).error();
     std::vector<PlannedChunk> chunks;
     if (plan->has_value()) chunks = (*plan)->chunks;
-    if (chunks.empty()) chunks.push_back({0, "", "whole table"});
     const std::string row_sql = row_text_sql(t);
-    for (const auto& c : chunks) {
-      auto s = chunk_sum(**source, t, row_sql, c.where_sql);
-      if (!s.ok()) return std::move(s).error().with_context("validating " + v.table + " on the source");
-      auto d = chunk_sum(**target, t, row_sql, c.where_sql);
-      if (!d.ok()) return std::move(d).error().with_context("validating " + v.table + " on the target");
-      v.source_rows += s->rows;
-      v.target_rows += d->rows;
-      ++v.chunks;
-      if (s->rows != d->rows || s->digest != d->digest) v.mismatched_chunks.push_back(c.description);
-    }
-    report.tables.push_back(std::move(v));
+    auto v = compare_table(t.qualified(), std::move(chunks),
+                           [&](bool on_source, const PlannedChunk& c) {
+                             return chunk_sum(on_source ? **source : **target, t, row_sql,
+                                              c.where_sql);
+                           });
+    if (!v.ok()) return std::move(v).error();
+    report.tables.push_back(std::move(v).value());
   }
   return report;
 }

@@ -9,11 +9,6 @@
 namespace tideway::replication::postgres {
 namespace {
 
-struct ChunkSum {
-  std::int64_t rows = 0;
-  std::string digest;
-};
-
 // Order-independent digest of the rows' text forms: md5 of the sorted row md5s.
 Result<ChunkSum> chunk_sum(PgConnection& conn, const std::string& table_sql,
                            const std::string& where) {
@@ -42,26 +37,18 @@ Result<ValidationReport> validate_tables(const TaskSpec& spec, storage::StateSto
   LoadStateStore state(store, spec.id);
   ValidationReport report;
   for (const auto& t : *tables) {
-    TableValidation v;
-    v.table = t.qualified();
+    const std::string table = t.qualified();
     const std::string name = qualified_name(**source, t.schema, t.name);
-    auto plan = state.load_plan(v.table);
+    auto plan = state.load_plan(table);
     if (!plan.ok()) return std::move(plan).error();
     // Physical (ctid) chunks differ between servers: such tables are compared whole.
     std::vector<PlannedChunk> chunks;
     if (plan->has_value() && (*plan)->method != "ctid") chunks = (*plan)->chunks;
-    if (chunks.empty()) chunks.push_back({0, "", "whole table"});
-    for (const auto& c : chunks) {
-      auto s = chunk_sum(**source, name, c.where_sql);
-      if (!s.ok()) return std::move(s).error().with_context("validating " + v.table + " on the source");
-      auto d = chunk_sum(**target, name, c.where_sql);
-      if (!d.ok()) return std::move(d).error().with_context("validating " + v.table + " on the target");
-      v.source_rows += s->rows;
-      v.target_rows += d->rows;
-      ++v.chunks;
-      if (s->rows != d->rows || s->digest != d->digest) v.mismatched_chunks.push_back(c.description);
-    }
-    report.tables.push_back(std::move(v));
+    auto v = compare_table(table, std::move(chunks), [&](bool on_source, const PlannedChunk& c) {
+      return chunk_sum(on_source ? **source : **target, name, c.where_sql);
+    });
+    if (!v.ok()) return std::move(v).error();
+    report.tables.push_back(std::move(v).value());
   }
   return report;
 }
