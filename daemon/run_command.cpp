@@ -17,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
 #include "daemon/progress_display.h"
+#include "daemon/stream_lag_display.h"
 #include "daemon/task_engine.h"
 #include "daemon/task_spec_parser.h"
 #include "replication/core/load_state.h"
@@ -62,42 +63,6 @@ class StopOnSignal {
   std::thread thread_;
 };
 
-/// While streaming: a status line on a terminal (refreshed), or a log line every 10 s.
-class StreamLagDisplay {
- public:
-  /// `render` returns the current figures as text (terminal) and fields (log).
-  StreamLagDisplay(std::function<std::string()> render, std::string task)
-      : render_(std::move(render)), task_(std::move(task)), tty_(::isatty(STDERR_FILENO) == 1) {
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~StreamLagDisplay() { stop(); }
-  void stop() {
-    if (done_.exchange(true)) return;
-    thread_.join();
-    if (tty_) std::fputs("\n", stderr);
-  }
-
- private:
-  void loop() {
-    int ticks = 0;
-    while (!done_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      if (!tty_ && ++ticks % 40 != 0) continue;
-      const std::string line = render_();
-      if (tty_) {
-        std::fprintf(stderr, "\r\x1b[2Kstreaming %s: %s", task_.c_str(), line.c_str());
-      } else {
-        kLog.info("streaming", {{"task", task_}, {"status", line}});
-      }
-    }
-  }
-
-  std::function<std::string()> render_;
-  std::string task_;
-  bool tty_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
 
 /// The change stream until stop; returns the final checkpointed position.
 Result<std::string> run_stream_until_stop(const TaskEngine& engine, const std::string& task,

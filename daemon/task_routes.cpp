@@ -33,6 +33,10 @@ api::Response error_response(TaskManager& tasks, const std::string& id, const Er
       return api::json_error(status::bad_request, "invalid_request", e.message);
     case ErrorCode::kUnavailable:
       return api::json_error(status::service_unavailable, "unavailable", e.message);
+    case ErrorCode::kPermissionDenied:
+      // A database refused tideway's user (e.g. dropping the slot on DELETE): the
+      // message names the grant; nothing is wrong with the request or the daemon.
+      return api::json_error(status::bad_gateway, "database_permission_denied", e.message);
     default:
       return api::json_error(status::internal_server_error, error_code_name(e.code), e.message);
   }
