@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/utc_time.h"
 #include "assess/my_collector.h"
 #include "assess/pg_collector.h"
 #include "assess/rules.h"
@@ -21,14 +22,6 @@ namespace {
 using replication::Endpoint;
 using replication::Engine;
 
-std::string now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Result<std::string> percent_decode(const std::string& text, const char* what) {
   std::string out;
@@ -232,7 +225,7 @@ Result<ParsedUrl> parse_database_url(const std::string& url) {
 
 Result<Assessment> run_assessment(const AssessOptions& o) {
   Assessment a;
-  a.generated_at = now_iso8601();
+  a.generated_at = utc_now_seconds();
   a.tool_version = TIDEWAY_ASSESS_VERSION;
   a.source.engine = o.source.engine;
   a.source.endpoint = o.source.describe();

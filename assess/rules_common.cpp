@@ -6,6 +6,7 @@
 
 #include "assess/rules.h"
 #include "assess/version_support.h"
+#include "common/utc_time.h"
 
 namespace tideway::assess {
 
@@ -53,7 +54,7 @@ std::string plus_one_year(const std::string& date) {
 void version_support(Assessment& a) {
   const std::string& eol = a.source.end_of_support;
   if (eol.empty()) return;
-  const std::string today = today_utc();
+  const std::string today = utc_today();
   const std::string object = fmt::format("server {}", a.source.version);
   if (eol < today) {
     a.add("source.version_end_of_support", Severity::kWarning, object,

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/utc_time.h"
+
 namespace tideway::assess {
 
 VersionNumber parse_version(replication::Engine engine, const std::string& text) {
@@ -43,13 +45,5 @@ std::string end_of_support(replication::Engine engine, VersionNumber v) {
   return "";
 }
 
-std::string today_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 }  // namespace tideway::assess

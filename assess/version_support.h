@@ -21,7 +21,4 @@ VersionNumber parse_version(replication::Engine engine, const std::string& text)
 /// "2027-11-11", or "" when the release line is not known.
 std::string end_of_support(replication::Engine engine, VersionNumber version);
 
-/// Today's date in UTC as "YYYY-MM-DD" (comparable as text with end_of_support dates).
-std::string today_utc();
-
 }  // namespace tideway::assess

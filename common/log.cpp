@@ -1,4 +1,5 @@
 #include "common/log.h"
+#include "common/utc_time.h"
 
 #include <unistd.h>
 
@@ -67,16 +68,6 @@ void append_value(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
-std::string utc_timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms.count()));
-}
 
 }  // namespace
 
@@ -111,7 +102,7 @@ std::string format_line(Level level, std::string_view component, std::string_vie
   std::string line;
   line.reserve(128);
   if (with_timestamp) {
-    line.append("ts=").append(utc_timestamp()).push_back(' ');
+    line.append("ts=").append(utc_now_millis()).push_back(' ');
   }
   line.append("level=").append(level_name(level));
   line.append(" component=");

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/utc_time.h"
 #include "api/http_response.h"
 #include "assess/assess.h"
 #include "assess/report.h"
@@ -31,14 +32,6 @@ const log::Logger kLog{"assessments"};
 constexpr int kMaxRunning = 4;           // each holds one or two database connections
 constexpr std::size_t kMaxKept = 100;    // finished reports kept in memory, newest first
 
-std::string now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 struct Entry {
   std::string id;
@@ -72,7 +65,7 @@ class AssessmentRunner {
     auto entry = std::make_shared<Entry>();
     entry->id = fmt::format("as-{}-{:06x}", ++counter_, std::random_device{}() & 0xffffff);
     entry->source = options.source.describe();
-    entry->created_at = now_iso8601();
+    entry->created_at = utc_now_seconds();
     entries_[entry->id] = entry;
     order_.push_back(entry->id);
     while (order_.size() > kMaxKept) {
@@ -90,7 +83,7 @@ class AssessmentRunner {
       kLog.info("assessment started", {{"id", entry->id}, {"source", entry->source}});
       auto result = assess::run_assessment(options);
       std::lock_guard inner(mu_);
-      entry->finished_at = now_iso8601();
+      entry->finished_at = utc_now_seconds();
       if (result.ok()) {
         entry->state = "done";
         entry->result = std::move(result).value();

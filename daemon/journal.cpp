@@ -1,5 +1,7 @@
 #include "daemon/journal.h"
 
+#include "common/utc_time.h"
+
 #include <chrono>
 #include <ctime>
 
@@ -12,16 +14,6 @@ std::string key(const std::string& task, std::uint64_t seq) {
   return fmt::format("{}/{:016d}", task, seq);
 }
 
-std::string now_iso() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms.count()));
-}
 
 }  // namespace
 
@@ -47,9 +39,9 @@ void Journal::record(const std::string& task, log::Level level, const std::strin
                      std::vector<std::pair<std::string, std::string>> context) {
   std::lock_guard lock(mutex_);
   const std::uint64_t seq = next_sequence(task);
-  if (level == log::Level::kError) ++errors_[{task, step}];
+  if (level == log::Level::kError) ++errors_[task][step];
   nlohmann::json entry = {{"seq", seq},
-                          {"time", now_iso()},
+                          {"time", utc_now_millis()},
                           {"level", log::level_name(level)},
                           {"step", step},
                           {"message", message}};
@@ -101,13 +93,14 @@ Status Journal::erase(const std::string& task) {
   for (const auto& k : keys) w.remove(storage::Family::kJournal, k);
   std::lock_guard lock(mutex_);
   last_.erase(task);
-  std::erase_if(errors_, [&](const auto& e) { return e.first.first == task; });
+  errors_.erase(task);
   return store_.write(w);
 }
 
-std::map<std::pair<std::string, std::string>, std::uint64_t> Journal::error_counts() const {
+std::map<std::string, std::uint64_t> Journal::error_counts(const std::string& task) const {
   std::lock_guard lock(mutex_);
-  return errors_;
+  auto it = errors_.find(task);
+  return it == errors_.end() ? std::map<std::string, std::uint64_t>{} : it->second;
 }
 
 }  // namespace tideway::daemon
