@@ -37,9 +37,9 @@ class Journal {
   /// Removes a task's entries.
   Status erase(const std::string& task);
 
-  /// Error entries recorded since the daemon started, per (task, step): the "errors by
+  /// A task's error entries recorded since the daemon started, per step: the "errors by
   /// kind" metric. Steps are a fixed set (full_load, stream, cutover, validate, ...).
-  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts() const;
+  std::map<std::string, std::uint64_t> error_counts(const std::string& task) const;
 
  private:
   std::uint64_t next_sequence(const std::string& task);
@@ -47,7 +47,7 @@ class Journal {
   storage::StateStore& store_;
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> last_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> errors_;
+  std::map<std::string, std::map<std::string, std::uint64_t>> errors_;  // task -> step -> n
 };
 
 }  // namespace tideway::daemon

@@ -122,9 +122,7 @@ TaskView TaskManager::view(const Task& t) const {
     v.state = t.intent == "running" ? "starting" : t.intent;
   }
   if (t.runner) v.tables = t.runner->progress().snapshot();
-  for (const auto& [key, n] : journal_.error_counts()) {
-    if (key.first == t.id) v.errors[key.second] = n;
-  }
+  v.errors = journal_.error_counts(t.id);
   if (t.runner) {  // kept after it ends, for the counters
     v.stream = t.runner->stream();
     v.apply = t.runner->apply();

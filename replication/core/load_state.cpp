@@ -159,4 +159,24 @@ Status LoadStateStore::mark_done(const std::string& table, int chunk, const Chun
   return store_.put(Family::kProgress, chunk_key(task_, table, chunk), j.dump());
 }
 
+Result<TablePlan> LoadStateStore::plan_once(const std::string& table,
+                                            const std::function<Result<TablePlan>()>& make) {
+  auto stored = load_plan(table);
+  if (!stored.ok()) return std::move(stored).error();
+  if (stored->has_value()) return std::move(**stored);
+  auto plan = make();
+  if (!plan.ok()) return plan;
+  plan->table = table;
+  if (Status s = save_plan(*plan); !s.ok()) return std::move(s).error();
+  return plan;
+}
+
+Status LoadStateStore::forget_done(const std::string& table) {
+  auto done = load_done(table);
+  if (!done.ok()) return std::move(done).error();
+  storage::WriteSet w;
+  for (const auto& [chunk, d] : *done) w.remove(Family::kProgress, chunk_key(task_, table, chunk));
+  return store_.write(w);
+}
+
 }  // namespace tideway::replication

@@ -7,6 +7,7 @@
 // a restart must never redo a chunk the target already has, nor skip one it lacks.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +70,10 @@ class LoadStateStore {
   Status save_plan(const TablePlan& plan);
   /// Every stored plan of this task, by table.
   Result<std::map<std::string, TablePlan>> load_plans() const;
+  /// The stored plan of `table`, or the one `make` returns, stored first: a restart must
+  /// copy the same chunks, whatever the table holds by then.
+  Result<TablePlan> plan_once(const std::string& table,
+                              const std::function<Result<TablePlan>()>& make);
 
   /// The stream position durably applied on the target (checkpoints family; synced).
   Result<std::optional<std::string>> load_checkpoint() const;
@@ -77,6 +82,8 @@ class LoadStateStore {
   /// Completed chunks of `table`, by index.
   Result<std::map<int, ChunkDone>> load_done(const std::string& table) const;
   Status mark_done(const std::string& table, int chunk, const ChunkDone& done);
+  /// Forgets every completed chunk of `table` (it is copied whole again).
+  Status forget_done(const std::string& table);
 
  private:
   storage::StateStore& store_;

@@ -9,9 +9,15 @@ Result<TableValidation> compare_table(const std::string& table,
   if (chunks.empty()) chunks.push_back({0, "", "whole table"});
   for (const auto& c : chunks) {
     auto s = sum(true, c);
-    if (!s.ok()) return std::move(s).error().with_context("validating " + table + " on the source");
+    if (!s.ok()) {
+      return std::move(s).error().with_context("validating " + table + " (" + c.description +
+                                               ") on the source");
+    }
     auto d = sum(false, c);
-    if (!d.ok()) return std::move(d).error().with_context("validating " + table + " on the target");
+    if (!d.ok()) {
+      return std::move(d).error().with_context("validating " + table + " (" + c.description +
+                                               ") on the target");
+    }
     v.source_rows += s->rows;
     v.target_rows += d->rows;
     ++v.chunks;

@@ -193,27 +193,21 @@ Status queue_table(const TaskSpec& spec, const MyTable& table, MyConnection& pla
                    MyConnection& target, LoadStateStore& state_store, LoadProgress& progress,
                    LoadRun& run, MyFullLoadResult& result) {
   const std::string name = table.qualified();
-  auto stored = state_store.load_plan(name);
-  if (!stored.ok()) return std::move(stored).error();
-  auto done = state_store.load_done(name);
-  if (!done.ok()) return std::move(done).error();
-  TablePlan plan;
-  if (stored->has_value()) {
-    plan = **stored;
-  } else {
+  auto plan = state_store.plan_once(name, [&]() -> Result<TablePlan> {
     auto chunks = plan_chunks(planner, table, spec.full_load.chunk_rows);
     if (!chunks.ok()) return std::move(chunks).error();
-    plan.table = name;
-    plan.method = chunk_method_name(chunks->method);
-    plan.estimated_rows = table.estimated_rows;
-    for (const auto& c : chunks->chunks) {
-      plan.chunks.push_back({c.index, c.where_sql, c.description});
-    }
-    if (Status s = state_store.save_plan(plan); !s.ok()) return s;
-  }
+    TablePlan p;
+    p.method = chunk_method_name(chunks->method);
+    p.estimated_rows = table.estimated_rows;
+    for (const auto& c : chunks->chunks) p.chunks.push_back({c.index, c.where_sql, c.description});
+    return p;
+  });
+  if (!plan.ok()) return std::move(plan).error();
+  auto done = state_store.load_done(name);
+  if (!done.ok()) return std::move(done).error();
   TableProgress& tp =
-      progress.table(name, table.estimated_rows, static_cast<int>(plan.chunks.size()));
-  for (const auto& c : plan.chunks) {
+      progress.table(name, table.estimated_rows, static_cast<int>(plan->chunks.size()));
+  for (const auto& c : plan->chunks) {
     auto d = done->find(c.index);
     if (d == done->end()) {
       auto marker = find_chunk_marker(target, spec.id, name, c.index);

@@ -43,13 +43,19 @@ Status ensure_load_markers(PgConnection& target) {
   return {};
 }
 
-Result<bool> chunk_marker_exists(PgConnection& target, const std::string& task_id,
-                                 const std::string& table, int chunk) {
+Result<std::optional<ChunkMarker>> find_chunk_marker(PgConnection& target,
+                                                     const std::string& task_id,
+                                                     const std::string& table, int chunk) {
   auto r = target.exec_params(
-      "SELECT 1 FROM _tideway.load_chunks WHERE task_id = $1 AND table_name = $2 AND chunk = $3",
+      "SELECT rows, coalesce(snapshot_lsn::text, '') FROM _tideway.load_chunks "
+      "WHERE task_id = $1 AND table_name = $2 AND chunk = $3",
       {task_id, table, std::to_string(chunk)});
-  if (!r.ok()) return std::move(r).error();
-  return r->rows() > 0;
+  if (!r.ok()) {
+    return std::move(r).error().with_context(
+        fmt::format("reading the marker of chunk {} of {}", chunk, table));
+  }
+  if (r->rows() == 0) return std::optional<ChunkMarker>{};
+  return std::optional<ChunkMarker>{ChunkMarker{r->as_int(0, 0), r->text(0, 1)}};
 }
 
 bool can_copy_binary(const PgTable& table) {

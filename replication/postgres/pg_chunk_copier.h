@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/error.h"
@@ -32,9 +33,16 @@ struct ChunkCopyContext {
 /// Creates the bookkeeping schema and table on the target if missing.
 Status ensure_load_markers(PgConnection& target);
 
-/// True if the target already committed `chunk` of `table` for this task.
-Result<bool> chunk_marker_exists(PgConnection& target, const std::string& task_id,
-                                 const std::string& table, int chunk);
+/// A chunk's marker row: committed with the chunk's rows, in the same transaction.
+struct ChunkMarker {
+  std::int64_t rows = 0;
+  std::string snapshot;  // the snapshot LSN the chunk was read at
+};
+
+/// The marker of `chunk` of `table` for this task, if the target committed it.
+Result<std::optional<ChunkMarker>> find_chunk_marker(PgConnection& target,
+                                                     const std::string& task_id,
+                                                     const std::string& table, int chunk);
 
 /// Binary COPY is used when every column type is built in (binary forms of user-defined
 /// types, records and arrays of them carry source type OIDs the target rejects).

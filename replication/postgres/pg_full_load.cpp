@@ -295,22 +295,19 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
     // mode cdc: the operator's target already has the data; only the stream follows.
     if (spec.mode == TaskMode::kCdc) break;
     const std::string name = table.qualified();
-    auto stored = state_store.load_plan(name);
-    if (!stored.ok()) return std::move(stored).error();
-    auto done = state_store.load_done(name);
-    if (!done.ok()) return std::move(done).error();
-    TablePlan plan;
-    if (stored->has_value()) {
-      plan = **stored;
-    } else {
+    auto planned = state_store.plan_once(name, [&]() -> Result<TablePlan> {
       auto chunks = plan_chunks(**planner, table, spec.full_load.chunk_rows);
       if (!chunks.ok()) return std::move(chunks).error();
-      plan.table = name;
-      plan.method = chunk_method_name(chunks->method);
-      plan.estimated_rows = table.estimated_rows;
-      for (const auto& c : chunks->chunks) plan.chunks.push_back({c.index, c.where_sql, c.description});
-      if (Status s = state_store.save_plan(plan); !s.ok()) return std::move(s).error();
-    }
+      TablePlan p;
+      p.method = chunk_method_name(chunks->method);
+      p.estimated_rows = table.estimated_rows;
+      for (const auto& c : chunks->chunks) p.chunks.push_back({c.index, c.where_sql, c.description});
+      return p;
+    });
+    if (!planned.ok()) return std::move(planned).error();
+    const TablePlan& plan = *planned;
+    auto done = state_store.load_done(name);
+    if (!done.ok()) return std::move(done).error();
     // Physical chunks of a table without a key mean nothing at another snapshot.
     const bool restart_whole = table.primary_key.empty() && !done->empty() &&
                                done->size() < plan.chunks.size() && !first_run;
@@ -324,13 +321,7 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
           (*target)->quote_literal(name)));
       if (!wipe.ok()) return std::move(wipe).error();
       done->clear();
-      for (const auto& c : plan.chunks) {
-        if (Status s = store.remove(storage::Family::kProgress,
-                                    fmt::format("{}/done/{}/{:08d}", spec.id, name, c.index));
-            !s.ok()) {
-          return std::move(s).error();
-        }
-      }
+      if (Status s = state_store.forget_done(name); !s.ok()) return std::move(s).error();
     }
     TableProgress& tp = progress.table(name, table.estimated_rows,
                                        static_cast<int>(plan.chunks.size()));
@@ -338,15 +329,10 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
       auto d = done->find(c.index);
       if (d == done->end()) {
         // Committed on the target but not recorded here (a crash between the two).
-        auto marker = chunk_marker_exists(**target, spec.id, name, c.index);
+        auto marker = find_chunk_marker(**target, spec.id, name, c.index);
         if (!marker.ok()) return std::move(marker).error();
-        if (*marker) {
-          auto rows = (*target)->exec_params(
-              "SELECT rows, coalesce(snapshot_lsn::text, '') FROM _tideway.load_chunks "
-              "WHERE task_id = $1 AND table_name = $2 AND chunk = $3",
-              {spec.id, name, std::to_string(c.index)});
-          if (!rows.ok()) return std::move(rows).error();
-          ChunkDone recovered{rows->as_int(0, 0), 0, rows->text(0, 1)};
+        if (marker->has_value()) {
+          ChunkDone recovered{(*marker)->rows, 0, (*marker)->snapshot};
           if (Status s = state_store.mark_done(name, c.index, recovered); !s.ok()) {
             return std::move(s).error();
           }
