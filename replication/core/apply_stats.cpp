@@ -26,19 +26,35 @@ ApplyStats::ApplyStats() {
 
 void ApplyStats::note_change(const Change& change) {
   if (pending_total_ == 0) batch_started_ = std::chrono::steady_clock::now();
-  const char* op = change_kind_name(change.kind);
-  if (change.kind == ChangeKind::kTruncate) {
-    for (const auto& t : change.truncated) {
-      if (t) ++pending_[{t->qualified(), op}];
-    }
-  } else if (change.table) {
-    ++pending_[{change.table->qualified(), op}];
-  }
   ++pending_total_;
+  if (change.kind == ChangeKind::kTruncate) {
+    end_run();
+    for (const auto& t : change.truncated) {
+      if (t) ++pending_[{t->qualified(), change_kind_name(change.kind)}];
+    }
+    return;
+  }
+  if (change.table == run_table_ && change.kind == run_kind_) {
+    ++run_count_;
+    return;
+  }
+  end_run();
+  run_table_ = change.table;
+  run_kind_ = change.kind;
+  run_count_ = 1;
+}
+
+void ApplyStats::end_run() {
+  if (run_count_ > 0 && run_table_) {
+    pending_[{run_table_->qualified(), change_kind_name(run_kind_)}] += run_count_;
+  }
+  run_table_.reset();
+  run_count_ = 0;
 }
 
 void ApplyStats::commit_batch() {
   if (pending_total_ == 0) return;
+  end_run();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_started_).count();
   std::lock_guard lock(mutex_);
@@ -50,6 +66,8 @@ void ApplyStats::commit_batch() {
 }
 
 void ApplyStats::drop_batch() {
+  run_table_.reset();
+  run_count_ = 0;
   pending_.clear();
   pending_total_ = 0;
 }

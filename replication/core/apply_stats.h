@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -53,7 +54,15 @@ class ApplyStats {
  private:
   static void observe(HistogramFigures& h, double value);
 
-  // Apply thread only.
+  /// Moves the current run of changes into pending_.
+  void end_run();
+
+  // Apply thread only. Consecutive changes of one table and operation (the common case:
+  // a bulk insert, a large transaction) are counted in a run without building the
+  // table's name or looking up a map per row; a run ends in pending_.
+  std::shared_ptr<const TableDesc> run_table_;
+  ChangeKind run_kind_ = ChangeKind::kInsert;
+  std::int64_t run_count_ = 0;
   std::map<std::pair<std::string, std::string>, std::int64_t> pending_;
   std::int64_t pending_total_ = 0;
   std::chrono::steady_clock::time_point batch_started_{};
