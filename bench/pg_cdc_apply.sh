@@ -174,7 +174,43 @@ wait_applied() {
 }
 
 # Results: KEY = tool/workload/mode; values per run, space-separated.
-declare -A R_BURST R_START R_DONE R_CATCHUP R_TXNS R_ROWS R_RSS
+declare -A R_BURST R_START R_DONE R_CATCHUP R_TXNS R_ROWS R_RSS R_CPU_APPLY R_CPU_WALSENDER
+
+# CPU time: on a shared machine the wall-clock rates move with the load, the CPU seconds
+# a tool spends per row much less. Counted per burst for the processes that apply it
+# (tideway and its target backend; native: its apply worker) and for the walsender that
+# decodes for it on the source.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+apply_processes() {  # TOOL: prints "APPLYING PIDS|WALSENDER PIDS"
+  local applying walsender
+  if [[ $1 == tideway ]]; then
+    applying="${TW_PID:-} $(dst_sql "$ADMIN" postgres "SELECT string_agg(pid::text, ' ')
+      FROM pg_stat_activity WHERE application_name = 'tideway-apply'")"
+    walsender=$(src_sql "$ADMIN" postgres "SELECT string_agg(pid::text, ' ')
+      FROM pg_stat_replication WHERE application_name = 'tideway-stream'")
+  else
+    applying=$(native_worker_pid)
+    walsender=$(src_sql "$ADMIN" postgres "SELECT string_agg(pid::text, ' ')
+      FROM pg_stat_replication WHERE application_name = '$SUB'")
+  fi
+  echo "$applying|$walsender"
+}
+declare -A CPU_AT_START
+cpu_mark() {  # TOOL: remembers the CPU ticks of its processes now
+  local p
+  CPU_AT_START=()
+  for p in $(apply_processes "$1" | tr '|' ' '); do CPU_AT_START[$p]=$(cpu_ticks "$p"); done
+}
+cpu_note() {  # TOOL KEY: adds the CPU seconds since cpu_mark to the results
+  local procs p applying=0 walsender=0
+  procs=$(apply_processes "$1")
+  for p in ${procs%|*}; do applying=$((applying + $(cpu_ticks "$p") - ${CPU_AT_START[$p]:-0})); done
+  for p in ${procs#*|}; do walsender=$((walsender + $(cpu_ticks "$p") - ${CPU_AT_START[$p]:-0})); done
+  local hz
+  hz=$(getconf CLK_TCK)
+  R_CPU_APPLY[$2]+="$(awk -v t="$applying" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') "
+  R_CPU_WALSENDER[$2]+="$(awk -v t="$walsender" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') "
+}
 
 # wait_slot_active SLOT: until a walsender streams from SLOT (checked every 10 ms inside
 # the source server); sets W_DONE.
@@ -191,6 +227,7 @@ wait_slot_active() {
 # launcher's wal_retrieve_retry_interval wait before a worker is started again).
 measure() {
   local tool=$1 w=$2 mode=$3 db=$5 slot=$6 t0 t1 lsn key="$1/$2/$3" start streaming
+  cpu_mark "$tool"
   t0=$(now)
   burst "$w"
   t1=$(now)
@@ -202,11 +239,13 @@ measure() {
     wait_slot_active "$slot"
     streaming=$W_DONE
     wait_applied "$db" "$cond" "$TW_PID"
+    cpu_note "$tool" "$key"
     R_START[$key]+="$(elapsed "$start" "$streaming") "
     R_DONE[$key]+="$(elapsed "$streaming" "$W_DONE") "
     R_CATCHUP[$key]+="$(elapsed "$start" "$W_DONE") "
   else
     wait_applied "$db" "$cond" "$TW_PID"
+    cpu_note "$tool" "$key"
     R_START[$key]+="0 "
     R_DONE[$key]+="$(elapsed "$t0" "$W_DONE") "
     R_CATCHUP[$key]+="$(elapsed "$t1" "$W_DONE") "
@@ -401,6 +440,21 @@ for w in "${WORKLOADS[@]}"; do
       printf '| %-8s | %-7s | %-8s | %8s | %8s | %8s | %7s | %9s | %9s | %9s | %9s |\n' "$w" "$mode" "$tool" \
         "${R_TXNS[$k]}" "${R_ROWS[$k]}" "$(med R_BURST "$k")" "$start_s" "$done_s" "$(med R_CATCHUP "$k")" \
         "$(per_second "${R_TXNS[$k]}" "$done_s")" "${RATE[$k]}"
+    done
+  done
+done
+echo
+echo "CPU seconds per 100,000 rows (apply: tideway and its target backend, native: its apply"
+echo "worker; walsender: the source process decoding for it; includes an applier's start in backlog):"
+printf '| %-8s | %-7s | %-8s | %9s | %9s |\n' workload mode tool "apply" "walsender"
+echo "|----------|---------|----------|-----------|-----------|"
+for w in "${WORKLOADS[@]}"; do
+  for mode in "${MODES[@]}"; do
+    for tool in tideway native; do
+      k=$tool/$w/$mode
+      printf '| %-8s | %-7s | %-8s | %9s | %9s |\n' "$w" "$mode" "$tool" \
+        "$(awk -v c="$(med R_CPU_APPLY "$k")" -v r="${R_ROWS[$k]}" 'BEGIN { printf "%.2f", c * 100000 / r }')" \
+        "$(awk -v c="$(med R_CPU_WALSENDER "$k")" -v r="${R_ROWS[$k]}" 'BEGIN { printf "%.2f", c * 100000 / r }')"
     done
   done
 done
