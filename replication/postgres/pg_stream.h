@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "common/error.h"
@@ -27,6 +28,10 @@ struct StreamOptions {
   std::chrono::seconds feedback_interval{10};           // Default: status to source every 10 s.
   std::chrono::seconds idle_advance_interval{10};       // Default: idle slot advance every 10 s.
   int max_reconnects = 10;                              // Default: then the task fails.
+  /// Where streamed in-progress transactions are spooled until they commit (emptied at
+  /// every session start and end). Default: <data_dir>/spool/<task id> of the state store.
+  std::filesystem::path spool_dir;
+  std::size_t spool_buffer_bytes = 1 << 20;             // Default: 1 MiB to write and to read.
 };
 
 /// Live figures for status, metrics and tests; written by the stream, read by anyone.
@@ -45,6 +50,12 @@ struct StreamStatus {
   ApplyStats apply;  // committed changes per table and operation, batch figures
   /// The apply sessions run with session_replication_role = replica.
   std::atomic<bool> replica_role{false};
+  /// The source sends large transactions while in progress (pgoutput protocol 2).
+  std::atomic<bool> streaming_in_progress{false};
+  std::atomic<std::uint64_t> spool_bytes{0};          // spooled for open transactions now
+  std::atomic<std::int64_t> streamed_open{0};         // streamed transactions not yet ended
+  std::atomic<std::int64_t> streamed_committed{0};    // replayed after their Stream Commit
+  std::atomic<std::int64_t> streamed_aborted{0};      // dropped by a Stream Abort
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.
