@@ -386,8 +386,13 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
   if (Status s = spool.reset(); !s.ok()) return s;
   struct RemoveSpool {
     PgStreamSpool& spool;
-    ~RemoveSpool() { spool.remove_all(); }
-  } remove_spool{spool};
+    StreamStatus& status;
+    ~RemoveSpool() {
+      spool.remove_all();
+      status.spool_bytes = 0;
+      status.streamed_open = 0;
+    }
+  } remove_spool{spool, status};
 
   StreamReaderOptions reader_options;
   reader_options.stream_in_progress = spec.postgres.stream_in_progress;

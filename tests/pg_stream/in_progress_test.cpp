@@ -166,8 +166,12 @@ TEST_CASE("A stream stopped while a streamed transaction is open resumes without
   db.source_sql("INSERT INTO t VALUES (-1, 'committed while the other is open')");
   REQUIRE(h.sync());
   CHECK(db.target_value("SELECT count(*) FROM t") == "1");
+  CHECK(h.status().streamed_open.load() == 1);
+  CHECK(h.status().spool_bytes.load() > 0);
   REQUIRE(h.stop_stream().ok());
   CHECK_FALSE(fs::exists(h.spool_dir()));
+  CHECK(h.status().streamed_open.load() == 0);
+  CHECK(h.status().spool_bytes.load() == 0);
   // The slot never passed what the target has committed; the open transaction is not
   // part of that.
   const Lsn confirmed = *Lsn::parse(db.source_value(
