@@ -278,7 +278,11 @@ struct Session {
       if (!s.ok()) return std::move(s).error();
     } else if (const auto* abort = std::get_if<StreamAbortMessage>(&*decoded)) {
       if (Status s = spool.abort(abort->xid, abort->subxid); !s.ok()) return std::move(s).error();
-      if (abort->subxid == abort->xid) status.streamed_aborted += 1;
+      if (abort->subxid == abort->xid) {
+        status.streamed_aborted += 1;
+      } else {
+        status.streamed_subxacts_aborted += 1;
+      }
       note_spool();
     }
     return true;

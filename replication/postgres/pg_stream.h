@@ -56,6 +56,7 @@ struct StreamStatus {
   std::atomic<std::int64_t> streamed_open{0};         // streamed transactions not yet ended
   std::atomic<std::int64_t> streamed_committed{0};    // replayed after their Stream Commit
   std::atomic<std::int64_t> streamed_aborted{0};      // dropped by a Stream Abort
+  std::atomic<std::int64_t> streamed_subxacts_aborted{0};  // ROLLBACK TO SAVEPOINT inside one
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.

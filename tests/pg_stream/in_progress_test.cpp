@@ -131,6 +131,7 @@ TEST_CASE("Large transactions stream while in progress and apply only at their c
   REQUIRE(eventually([&] { return stream_txns(db, slot) >= 4; }, 30));
   CHECK(h.status().streamed_committed.load() >= 3);
   CHECK(h.status().streamed_aborted.load() >= 1);
+  CHECK(h.status().streamed_subxacts_aborted.load() >= 1);
   CHECK(h.status().streamed_open.load() == 0);
   CHECK(h.status().spool_bytes.load() == 0);
 
