@@ -23,7 +23,8 @@
 # Usage (Debian 12, as root, from anywhere):
 #   bench/pg_cdc_apply.sh                          # starts a private sandbox itself
 #   BENCH_SINGLE_TXNS=1000000 bench/pg_cdc_apply.sh   # the full-size single-row burst
-# Settings: BENCH_RUNS (1), BENCH_SINGLE_TXNS (200000), BENCH_CLIENTS (4),
+# Settings: BENCH_RUNS (1), BENCH_WORKLOADS ("single batch"), BENCH_MODES ("live backlog"),
+# BENCH_SINGLE_TXNS (200000), BENCH_CLIENTS (4),
 # BENCH_BATCH_TXNS (100), BENCH_BATCH_ROWS (10000), BENCH_SEED_ROWS (100000, copied by
 # tideway's full load before streaming), and those in bench/lib.sh.
 # Everything it creates (databases, replication slots, the publication, the
@@ -277,8 +278,10 @@ pause_native() {
 # ---------------------------------------------------------------------------------------
 # The runs
 # ---------------------------------------------------------------------------------------
-WORKLOADS=(single batch)
-MODES=(live backlog)
+read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-single batch}"
+read -r -a MODES <<<"${BENCH_MODES:-live backlog}"
+for w in "${WORKLOADS[@]}"; do [[ $w == single || $w == batch ]] || die "BENCH_WORKLOADS: unknown workload $w"; done
+for m in "${MODES[@]}"; do [[ $m == live || $m == backlog ]] || die "BENCH_MODES: unknown mode $m"; done
 for ((run = 1; run <= RUNS; run++)); do
   say "run $run/$RUNS"
   # The same starting table for both tools: no slot exists now, so nothing streams this.

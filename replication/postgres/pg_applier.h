@@ -70,6 +70,8 @@ class PgApplier {
   /// Commits the open target transaction if one is open at a commit boundary. Returns the
   /// newly durable position, or nullopt if nothing was pending.
   Result<std::optional<Lsn>> flush();
+  /// True when applied source transactions wait in the open target transaction.
+  bool has_uncommitted() const { return pending_position_.has_value(); }
   /// A position-only advance (idle source) with nothing pending: records it durably.
   Result<std::optional<Lsn>> advance_idle(Lsn position);
 

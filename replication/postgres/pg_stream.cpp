@@ -87,6 +87,7 @@ struct Session {
   // Reader thread state (only it touches these).
   EventBatch pending;  // the batch being filled
   std::size_t pending_bytes = 0;
+  bool gathered = false;  // the pending batch has had its gather pause
   bool queue_closed = false;  // the applier is gone: stop reading, no error of ours
   PgChangeBuilder builder;
   DecodeOptions decode;
@@ -107,6 +108,7 @@ struct Session {
   }
   bool hand_over() {
     if (pending.empty()) return true;
+    gathered = false;
     const std::size_t bytes = pending_bytes;
     pending_bytes = 0;
     const bool ok = queue.push(std::exchange(pending, {}), bytes);
@@ -302,6 +304,13 @@ struct Session {
                                               : std::chrono::milliseconds(0));
       if (!m.ok()) return finish(std::move(m).error());
       if (!m->has_value() && !pending.empty()) {
+        // Caught up with the server: give it a moment to send more before the hand-over
+        // (see StreamOptions::gather_pause); once per batch, so latency stays bounded.
+        if (!gathered && options.gather_pause.count() > 0) {
+          gathered = true;
+          std::this_thread::sleep_for(options.gather_pause);
+          continue;
+        }
         if (!hand_over()) return finish({});
         continue;
       }
@@ -458,7 +467,10 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
   };
   Status result;
   while (result.ok()) {
-    auto batch = session.queue.pop(std::chrono::milliseconds(50));
+    // With applied transactions not yet committed, a short quiet spell is enough to
+    // commit them (the target shows them sooner once a burst ends); otherwise wait long.
+    auto batch = session.queue.pop((*applier)->has_uncommitted() ? std::chrono::milliseconds(5)
+                                                                  : std::chrono::milliseconds(50));
     if (batch) {
       for (const StreamEvent& event : *batch) {
         result = apply_one(event);

@@ -32,6 +32,13 @@ struct StreamOptions {
   /// every session start and end). Default: <data_dir>/spool/<task id> of the state store.
   std::filesystem::path spool_dir;
   std::size_t spool_buffer_bytes = 1 << 20;             // Default: 1 MiB to write and to read.
+  /// When the source has sent nothing more for the moment, the reader waits this long
+  /// once for more before handing a part-filled batch to the applier. Without it a busy
+  /// stream of small transactions (the server sends each message as it decodes it)
+  /// wakes the reader, and it the applier, once per message: that cost more CPU than the
+  /// apply itself, and the walsender pays for every wake-up too. Adds at most this much
+  /// latency to a quiet stream.
+  std::chrono::microseconds gather_pause{500};          // Default: 0.5 ms.
 };
 
 /// Live figures for status, metrics and tests; written by the stream, read by anyone.
