@@ -9,6 +9,10 @@
 // and a keepalive never moves the confirmed position past an unapplied transaction.
 // Connection loss on either side restarts the session from the durable position after
 // a backoff; a malformed stream or a diverged target stops the task with the LSN.
+// On PostgreSQL 14+ a large transaction may arrive while still in progress (pgoutput
+// protocol 2): the reader spools it to local disk (pg_stream_spool.h) and hands it to the
+// applier only at its Stream Commit, so none of the rules above ever sees a transaction
+// that could still abort.
 
 #include <atomic>
 #include <chrono>
