@@ -131,9 +131,10 @@ TaskSpec parse(const YAML::Node& node, const std::string& origin) {
       }
     }
     if (auto mode = pg->optional_string("stream_in_progress")) {
-      if (*mode == "auto") spec.postgres.stream_in_progress = replication::StreamInProgress::kAuto;
-      else if (*mode == "on") spec.postgres.stream_in_progress = replication::StreamInProgress::kOn;
-      else if (*mode == "off") spec.postgres.stream_in_progress = replication::StreamInProgress::kOff;
+      using replication::StreamInProgress;
+      if (*mode == "auto") spec.postgres.stream_in_progress = StreamInProgress::kAuto;
+      else if (*mode == "on") spec.postgres.stream_in_progress = StreamInProgress::kOn;
+      else if (*mode == "off") spec.postgres.stream_in_progress = StreamInProgress::kOff;
       else pg->fail("stream_in_progress", fmt::format("'{}' is not valid; expected auto, on or "
                                                       "off", *mode));
     }

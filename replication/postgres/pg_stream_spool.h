@@ -36,8 +36,8 @@
 namespace tideway::replication::postgres {
 
 struct SpoolRecord {
-  Lsn at;                   // where the message's WAL record starts
-  std::string_view payload; // valid until the next call to SpoolReader::next
+  Lsn at;                    // where the message's WAL record starts
+  std::string_view payload;  // valid until the next call to SpoolReader::next
 };
 
 /// Reads one spooled transaction back in the order it was written.
@@ -120,7 +120,7 @@ class PgStreamSpool {
   std::filesystem::path dir_;
   std::size_t buffer_bytes_;
   std::map<std::uint32_t, Open> open_;
-  std::string buffer_;            // records of buffer_xid_ not yet written
+  std::string buffer_;  // records of buffer_xid_ not yet written
   std::optional<std::uint32_t> buffer_xid_;
   std::uint64_t bytes_ = 0;
 };

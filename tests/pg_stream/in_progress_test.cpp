@@ -139,7 +139,8 @@ TEST_CASE("Large transactions stream while in progress and apply only at their c
   CHECK(db.target_value("SELECT count(*) FROM big WHERE payload IN ('doomed', 'rolled back')") ==
         "0");
   CHECK(db.target_value("SELECT count(*) FROM big WHERE id <= 200000") == "171429");
-  CHECK(db.target_value("SELECT count(*) || '|' || sum(v) FROM big WHERE id BETWEEN 400001 AND 420000") ==
+  CHECK(db.target_value(
+            "SELECT count(*) || '|' || sum(v) FROM big WHERE id BETWEEN 400001 AND 420000") ==
         "20000|" + std::to_string(100 * 3 + 19900 * 1));
   CHECK(db.target_value("SELECT count(*) || '|' || min(id) FROM side") == "10000|100001");
   CHECK(db.target_value("SELECT count(extra) FROM big") == "10000");
