@@ -44,6 +44,11 @@ class PgStreamRun final : public StreamRun {
     f.changes_applied = status_.changes_applied;
     f.transactions_applied = status_.transactions_applied;
     f.reconnects = status_.reconnects;
+    f.streaming_in_progress = status_.streaming_in_progress;
+    f.spool_bytes = status_.spool_bytes;
+    f.streamed_open = status_.streamed_open;
+    f.streamed_committed = status_.streamed_committed;
+    f.streamed_aborted = status_.streamed_aborted;
     f.checkpoint_age_seconds = checkpoint_clock_.age_seconds(f.checkpointed_number);
     return f;
   }

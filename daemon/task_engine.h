@@ -38,6 +38,11 @@ struct StreamFigures {
   std::int64_t oldest_pending_commit_us = 0;   // 0: nothing taken from the stream unapplied
   std::int64_t changes_applied = 0, transactions_applied = 0;
   int reconnects = 0;
+  /// PostgreSQL 14+: transactions the source streams while in progress (protocol 2),
+  /// spooled to local disk until they commit. All zero/false otherwise.
+  bool streaming_in_progress = false;
+  std::uint64_t spool_bytes = 0;
+  std::int64_t streamed_open = 0, streamed_committed = 0, streamed_aborted = 0;
   /// Seconds since the durable position was last seen to move (the checkpoint, or on a
   /// binlog source that is idle, the point read through); -1 when no stream runs.
   double checkpoint_age_seconds = -1;

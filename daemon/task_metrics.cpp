@@ -86,6 +86,19 @@ std::vector<prometheus::MetricFamily> TaskMetrics::Collect() const {
     b.add("tideway_stream_reconnects_total",
           "Stream sessions restarted after a connection loss, since the task last started.",
           MetricType::Counter, {task}, static_cast<double>(v.stream.reconnects));
+    if (v.stream.streaming_in_progress) {
+      b.add("tideway_stream_spool_bytes",
+            "Bytes of in-progress source transactions spooled to local disk now (PostgreSQL "
+            "14+ streaming).",
+            MetricType::Gauge, {task}, static_cast<double>(v.stream.spool_bytes));
+      b.add("tideway_streamed_transactions_total",
+            "Source transactions received while in progress, by how they ended (committed: "
+            "replayed from the spool; aborted: dropped), since the task last started.",
+            MetricType::Counter, {task, {"outcome", "committed"}},
+            static_cast<double>(v.stream.streamed_committed));
+      b.add("tideway_streamed_transactions_total", "", MetricType::Counter,
+            {task, {"outcome", "aborted"}}, static_cast<double>(v.stream.streamed_aborted));
+    }
     if (v.state == "streaming" && v.stream.checkpoint_age_seconds >= 0) {
       b.add("tideway_checkpoint_age_seconds",
             "Seconds since the task's durable position (checkpoint) last moved.",

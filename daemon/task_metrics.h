@@ -1,6 +1,7 @@
 #pragma once
 // Task metrics, computed from the TaskManager at scrape time (so they are never stale
-// and cost nothing between scrapes). Labels are bounded: task, table, op, state, step.
+// and cost nothing between scrapes). Labels are bounded: task, table, op, state, step,
+// outcome.
 //   tideway_task_state{task,state}                  1 for the current state
 //   tideway_replication_lag_seconds{task}           source commit time -> target commit
 //   tideway_replication_lag_bytes{task}             source head - checkpointed position
@@ -9,6 +10,10 @@
 //   tideway_applied_position{task}, tideway_checkpointed_position{task}
 //   tideway_changes_applied_total{task}, tideway_transactions_applied_total{task}
 //   tideway_stream_reconnects_total{task}
+//   tideway_stream_spool_bytes{task}                PostgreSQL 14+: in-progress transactions
+//                                                   spooled to local disk now
+//   tideway_streamed_transactions_total{task,outcome}  ... and how they ended: committed,
+//                                                   aborted
 //   tideway_table_changes_applied_total{task,table,op}   committed row changes, op one of
 //                                                   insert, update, delete, truncate
 //   tideway_apply_batch_changes{task}               histogram: row changes per target commit

@@ -15,6 +15,17 @@ nlohmann::json endpoint_json(const replication::Endpoint& e) {
   return j;
 }
 
+nlohmann::json postgres_json(const replication::PostgresOptions& pg) {
+  nlohmann::json j = {{"slot_name", pg.slot_name},
+                      {"publication_name", pg.publication_name},
+                      {"stream_in_progress", replication::stream_in_progress_name(
+                                                 pg.stream_in_progress)}};
+  if (!pg.logical_decoding_work_mem.empty()) {
+    j["logical_decoding_work_mem"] = pg.logical_decoding_work_mem;
+  }
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json task_spec_to_json(const replication::TaskSpec& spec) {
@@ -26,9 +37,7 @@ nlohmann::json task_spec_to_json(const replication::TaskSpec& spec) {
           {"full_load",
            {{"workers", spec.full_load.workers}, {"chunk_rows", spec.full_load.chunk_rows}}},
           {"schema", {{"create", spec.schema.create}}},
-          {"postgresql",
-           {{"slot_name", spec.postgres.slot_name},
-            {"publication_name", spec.postgres.publication_name}}},
+          {"postgresql", postgres_json(spec.postgres)},
           {"mysql",
            {{"snapshot", replication::my_snapshot_mode_name(spec.mysql.snapshot)},
             {"signal_table", spec.mysql.signal_table}}}};

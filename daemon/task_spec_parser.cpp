@@ -57,6 +57,20 @@ Endpoint parse_endpoint(YamlMapReader& root, const std::string& key) {
   return e;
 }
 
+/// A PostgreSQL memory setting as the server accepts it for logical_decoding_work_mem:
+/// digits and a unit, 64kB to INT_MAX kB. It goes into a SET statement, so nothing else
+/// may pass.
+bool valid_work_mem(const std::string& text) {
+  static const std::regex kSize("([0-9]{1,10})(kB|MB|GB)");
+  std::smatch m;
+  if (!std::regex_match(text, m, kSize)) return false;
+  const std::int64_t n = std::stoll(m[1].str());
+  const std::int64_t factor = m[2] == "kB" ? 1 : m[2] == "MB" ? 1024 : 1024 * 1024;
+  if (n > std::int64_t{2147483647} / factor) return false;
+  const std::int64_t kb = n * factor;
+  return kb >= 64 && kb <= 2147483647;
+}
+
 TaskSpec parse(const YAML::Node& node, const std::string& origin) {
   YamlMapReader root(node, origin, "");
   TaskSpec spec;
@@ -116,7 +130,23 @@ TaskSpec parse(const YAML::Node& node, const std::string& origin) {
                                          : spec.postgres.publication_name) = *v;
       }
     }
-    pg->finish("slot_name, publication_name");
+    if (auto mode = pg->optional_string("stream_in_progress")) {
+      using replication::StreamInProgress;
+      if (*mode == "auto") spec.postgres.stream_in_progress = StreamInProgress::kAuto;
+      else if (*mode == "on") spec.postgres.stream_in_progress = StreamInProgress::kOn;
+      else if (*mode == "off") spec.postgres.stream_in_progress = StreamInProgress::kOff;
+      else pg->fail("stream_in_progress", fmt::format("'{}' is not valid; expected auto, on or "
+                                                      "off", *mode));
+    }
+    if (auto mem = pg->optional_string("logical_decoding_work_mem")) {
+      if (!valid_work_mem(*mem)) {
+        pg->fail("logical_decoding_work_mem",
+                 fmt::format("'{}' is not valid; expected a size with unit kB, MB or GB "
+                             "between 64kB and 2147483647kB, such as 64MB", *mem));
+      }
+      spec.postgres.logical_decoding_work_mem = *mem;
+    }
+    pg->finish("slot_name, publication_name, stream_in_progress, logical_decoding_work_mem");
   }
   if (auto my = root.optional_map("mysql")) {
     if (auto mode = my->optional_string("snapshot")) {

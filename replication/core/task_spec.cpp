@@ -22,6 +22,15 @@ const char* my_snapshot_mode_name(MySnapshotMode mode) {
   return "auto";
 }
 
+const char* stream_in_progress_name(StreamInProgress mode) {
+  switch (mode) {
+    case StreamInProgress::kAuto: return "auto";
+    case StreamInProgress::kOn: return "on";
+    case StreamInProgress::kOff: return "off";
+  }
+  return "auto";
+}
+
 const char* task_mode_name(TaskMode mode) {
   switch (mode) {
     case TaskMode::kFullLoad: return "full_load";

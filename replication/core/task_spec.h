@@ -49,9 +49,22 @@ struct SchemaOptions {
   bool create = true;  // Default: create the schema on the target from the source catalog.
 };
 
+/// Whether the stream asks a PostgreSQL 14+ source to send large transactions while they
+/// are still in progress (pgoutput protocol 2, spooled to local disk until they commit;
+/// replication/postgres/pg_stream_spool.h):
+///   auto: on for 14+, off before; on: required (a 12/13 source is a config error);
+///   off: protocol 1, the server holds each transaction until it commits.
+enum class StreamInProgress { kAuto, kOn, kOff };
+const char* stream_in_progress_name(StreamInProgress mode);
+
 struct PostgresOptions {
   std::string slot_name;         // Default: "tideway_<id>" (dashes become underscores).
   std::string publication_name;  // Default: same as the slot name.
+  StreamInProgress stream_in_progress = StreamInProgress::kAuto;  // Default: auto.
+  /// logical_decoding_work_mem for the stream's walsender ("64kB".."2147483647kB", with
+  /// kB, MB or GB): past it the server streams (or spills) a transaction. Default: empty,
+  /// the server's own setting (64MB unless changed).
+  std::string logical_decoding_work_mem;
 };
 
 /// How a MySQL-family source's full load ties its chunks to binlog positions

@@ -174,8 +174,10 @@ Result<std::optional<StreamEvent>> PgChangeBuilder::feed(PgoutputMessage&& messa
       std::holds_alternative<LogicalDecodingMessage>(message)) {
     return Out();  // origins and logical messages carry no row changes for the target
   }
-  return malformed(at, type,
-                   "not expected with protocol version 1 (streaming and two-phase are off)");
+  // Stream Start/Stop/Commit/Abort are the stream's own business (it spools streamed
+  // transactions and replays them here as Begin, changes, Commit); two-phase is off.
+  return malformed(at, type, "not expected here (streamed transactions are replayed as Begin, "
+                             "changes and Commit; two-phase is off)");
 }
 
 }  // namespace tideway::replication::postgres

@@ -12,7 +12,9 @@
 #include "replication/core/load_state.h"
 #include "replication/postgres/pg_applier.h"
 #include "replication/postgres/pg_change_builder.h"
+#include "common/byte_reader.h"
 #include "replication/postgres/pg_stream_reader.h"
+#include "replication/postgres/pg_stream_spool.h"
 #include "replication/postgres/pgoutput_decoder.h"
 
 namespace tideway::replication::postgres {
@@ -77,17 +79,26 @@ struct Session {
   StreamStatus& status;
   const std::atomic<bool>& stop;
   const StreamOptions& options;
+  PgStreamSpool& spool;
   ByteBoundedQueue<EventBatch> queue;
   std::atomic<bool> reader_done{false};
   std::optional<Error> reader_error;
 
-  // The batch being filled by the reader thread (only it touches these).
-  EventBatch pending;
+  // Reader thread state (only it touches these).
+  EventBatch pending;  // the batch being filled
   std::size_t pending_bytes = 0;
   bool gathered = false;  // the pending batch has had its gather pause
+  bool queue_closed = false;  // the applier is gone: stop reading, no error of ours
+  PgChangeBuilder builder;
+  DecodeOptions decode;
+  /// Between Stream Start and Stream Stop: the streamed transaction being received.
+  std::optional<std::uint32_t> stream_xid;
+  std::chrono::steady_clock::time_point last_feedback = Clock::now();
+  std::uint64_t last_reported = 0;
 
-  Session(const TaskSpec& s, StreamStatus& st, const std::atomic<bool>& sp, const StreamOptions& o)
-      : spec(s), status(st), stop(sp), options(o), queue(o.queue_bytes) {}
+  Session(const TaskSpec& s, StreamStatus& st, const std::atomic<bool>& sp, const StreamOptions& o,
+          PgStreamSpool& spl)
+      : spec(s), status(st), stop(sp), options(o), spool(spl), queue(o.queue_bytes) {}
 
   bool add(StreamEvent event, std::size_t bytes) {
     pending.push_back(std::move(event));
@@ -102,18 +113,191 @@ struct Session {
     pending_bytes = 0;
     const bool ok = queue.push(std::exchange(pending, {}), bytes);
     pending.reserve(kBatchEvents);
+    if (!ok) queue_closed = true;
     return ok;
   }
 
+  /// Standby status update when the checkpoint moved (promptly: the slot releases WAL
+  /// sooner) or feedback_interval passed (a sign of life).
+  Status maybe_feedback(PgStreamReader& reader) {
+    const std::uint64_t flushed = status.checkpointed_lsn.load();
+    const bool moved = flushed > last_reported;
+    const auto now = Clock::now();
+    if ((moved && now - last_feedback >= std::chrono::seconds(1)) ||
+        now - last_feedback >= options.feedback_interval) {
+      last_reported = flushed;
+      if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, Lsn{flushed});
+          !s.ok()) {
+        return s;
+      }
+      last_feedback = Clock::now();
+    }
+    return {};
+  }
+
+  void note_spool() {
+    status.spool_bytes = spool.bytes();
+    status.streamed_open = static_cast<std::int64_t>(spool.open_transactions());
+  }
+
+  /// One decoded message through the change builder; its event (and the columns a new
+  /// Relation adds) into the batch. Sets queue_closed instead of failing when the
+  /// applier is gone.
+  Status feed(PgoutputMessage&& message, Lsn at, PgConnection& source_sql, Lsn& last_pushed) {
+    auto event = builder.feed(std::move(message), at);
+    if (!event.ok()) return std::move(event).error();
+    for (auto& [old_desc, new_desc] : builder.take_schema_changes()) {
+      auto added = added_columns(source_sql, *old_desc, *new_desc);
+      if (!added.ok()) return std::move(added).error();
+      if (!added->empty() &&
+          !add(StreamEvent(AddColumnsEvent{new_desc, *added}), sizeof(StreamEvent))) {
+        return {};
+      }
+    }
+    if (event->has_value()) {
+      if (const auto* c = std::get_if<CommitEvent>(&**event)) last_pushed = c->end_position;
+      const std::size_t size = event_byte_size(**event);
+      if (!add(std::move(**event), size)) return {};
+    }
+    return {};
+  }
+
+  /// Stream Commit: the spooled transaction replayed through the normal path, framed by
+  /// the Begin and Commit an ordinary transaction would have had. Reading stays bounded
+  /// by the spool's read buffer; feedback goes on meanwhile, since a long replay (the
+  /// queue waits for the applier) must not look like a dead receiver to the walsender.
+  Status commit_streamed(const StreamCommitMessage& c, Lsn at, PgStreamReader& reader,
+                         PgConnection& source_sql, Lsn& last_pushed) {
+    if (builder.in_transaction()) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("pgoutput Stream Commit of transaction {} at LSN {} inside "
+                                    "an ordinary transaction", c.xid, at.to_string()));
+    }
+    auto replay = spool.replay(c.xid);
+    if (!replay.ok()) return std::move(replay).error();
+    BeginMessage begin;
+    begin.final_lsn = c.commit_lsn;
+    begin.commit_time = c.commit_time;
+    begin.xid = c.xid;
+    if (Status s = feed(PgoutputMessage(begin), at, source_sql, last_pushed); !s.ok()) return s;
+    if (*replay) {
+      DecodeOptions streamed = decode;
+      streamed.in_streamed_transaction = true;
+      for (std::size_t n = 1; !queue_closed && !stop; ++n) {
+        auto record = (*replay)->next();
+        if (!record.ok()) return std::move(record).error();
+        if (!record->has_value()) break;
+        const auto& payload = (*record)->payload;
+        auto decoded = decode_pgoutput(
+            std::span(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()),
+            streamed);
+        if (!decoded.ok()) {
+          return std::move(decoded).error().with_context(fmt::format(
+              "replaying streamed transaction {}: decoding the message at LSN {}", c.xid,
+              (*record)->at.to_string()));
+        }
+        if (Status s = feed(std::move(decoded).value(), (*record)->at, source_sql, last_pushed);
+            !s.ok()) {
+          return s;
+        }
+        if (n % 1024 == 0) {
+          if (Status s = maybe_feedback(reader); !s.ok()) return s;
+        }
+      }
+      if (queue_closed || stop) return {};  // the session ends; the server sends it again
+    }
+    CommitMessage commit;
+    commit.flags = c.flags;
+    commit.commit_lsn = c.commit_lsn;
+    commit.end_lsn = c.end_lsn;
+    commit.commit_time = c.commit_time;
+    if (Status s = feed(PgoutputMessage(commit), at, source_sql, last_pushed); !s.ok()) return s;
+    replay->reset();
+    if (Status s = spool.finish(c.xid); !s.ok()) return s;
+    status.streamed_committed += 1;
+    note_spool();
+    return {};
+  }
+
+  /// A message of protocol 2's streaming: Stream Start/Stop/Commit/Abort, or a change
+  /// inside a stream block (spooled as received). False when `msg` is none of these.
+  Result<bool> on_streaming(const ReplicationMessage& msg, PgStreamReader& reader,
+                            PgConnection& source_sql, Lsn& last_pushed) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(msg.payload.data());
+    const std::span<const std::uint8_t> span(bytes, msg.payload.size());
+    const char type = span.empty() ? '\0' : static_cast<char>(span[0]);
+    if (stream_xid) {
+      if (type == 'E') {
+        auto stop_msg = decode_pgoutput(span, decode);
+        if (!stop_msg.ok()) return std::move(stop_msg).error();
+        stream_xid.reset();
+        decode.in_streamed_transaction = false;
+        return true;
+      }
+      if (std::string_view("RYIUDTM").find(type) != std::string_view::npos) {
+        // The xid right after the type byte: the transaction's own or a subtransaction's.
+        // The rest is checked when the message is decoded at replay.
+        ByteReader r(bytes + 1, span.size() - 1);
+        const std::uint32_t subxid = r.u32_be();
+        if (!r.ok()) {
+          return make_error(ErrorCode::kCorruption,
+                            fmt::format("pgoutput {} message at LSN {}: no transaction id in a "
+                                        "streamed transaction", message_type_name(type),
+                                        msg.wal_start.to_string()));
+        }
+        Status s = spool.append(*stream_xid, subxid, msg.wal_start, msg.payload);
+        if (!s.ok()) return std::move(s).error();
+        note_spool();
+        return true;
+      }
+      if (type == 'O') return true;  // the streamed transaction's origin: no rows in it
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("pgoutput {} message at LSN {} inside streamed transaction "
+                                    "{} (between Stream Start and Stream Stop)",
+                                    message_type_name(type), msg.wal_start.to_string(),
+                                    *stream_xid));
+    }
+    if (type != 'S' && type != 'c' && type != 'A') return false;
+    auto decoded = decode_pgoutput(span, decode);
+    if (!decoded.ok()) {
+      return std::move(decoded).error().with_context("decoding the message at LSN " +
+                                                     msg.wal_start.to_string());
+    }
+    if (builder.in_transaction()) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("pgoutput {} message at LSN {} inside an ordinary "
+                                    "transaction", message_type_name(type),
+                                    msg.wal_start.to_string()));
+    }
+    if (const auto* start = std::get_if<StreamStartMessage>(&*decoded)) {
+      Status s = spool.start(start->xid, start->first_segment);
+      if (!s.ok()) return std::move(s).error();
+      stream_xid = start->xid;
+      decode.in_streamed_transaction = true;
+      note_spool();
+    } else if (const auto* commit = std::get_if<StreamCommitMessage>(&*decoded)) {
+      Status s = commit_streamed(*commit, msg.wal_start, reader, source_sql, last_pushed);
+      if (!s.ok()) return std::move(s).error();
+    } else if (const auto* abort = std::get_if<StreamAbortMessage>(&*decoded)) {
+      if (Status s = spool.abort(abort->xid, abort->subxid); !s.ok()) return std::move(s).error();
+      if (abort->subxid == abort->xid) {
+        status.streamed_aborted += 1;
+      } else {
+        status.streamed_subxacts_aborted += 1;
+      }
+      note_spool();
+    }
+    return true;
+  }
+
   void read(PgStreamReader& reader, PgConnection& source_sql) {
-    PgChangeBuilder builder;
-    DecodeOptions decode;
-    auto last_feedback = Clock::now();
+    decode.protocol_version = reader.protocol_version();
+    last_feedback = Clock::now();
     auto last_idle = Clock::now();
     Lsn last_pushed{status.applied_lsn.load()};
-    std::uint64_t last_reported = status.checkpointed_lsn.load();
+    last_reported = status.checkpointed_lsn.load();
     pending.reserve(kBatchEvents);
-    while (!stop && !reader_done) {
+    while (!stop && !reader_done && !queue_closed) {
       // With events in hand, only look at what has already arrived; wait once they are
       // handed over.
       auto m = reader.receive(pending.empty() ? std::chrono::milliseconds(500)
@@ -130,21 +314,23 @@ struct Session {
         if (!hand_over()) return finish({});
         continue;
       }
-      const Lsn flushed{status.checkpointed_lsn.load()};
       if (m->has_value()) {
         ReplicationMessage& msg = **m;
         if (msg.wal_end.value > status.source_wal_end) status.source_wal_end = msg.wal_end.value;
         if (msg.kind == ReplicationMessage::Kind::kKeepalive) {
           if (msg.reply_requested) {
-            if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, flushed); !s.ok()) {
+            if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()},
+                                                Lsn{status.checkpointed_lsn.load()});
+                !s.ok()) {
               return finish(std::move(s).error());
             }
             last_feedback = Clock::now();
           }
           // Idle source: everything before wal_end has been sent; once applied, the slot
-          // may advance there (see CommitEvent::position_only).
-          if (!builder.in_transaction() && pending.empty() && queue.empty() &&
-              msg.wal_end > last_pushed &&
+          // may advance there (see CommitEvent::position_only). Not while a streamed
+          // transaction is open: wal_end then lies inside it, and it is not applied.
+          if (!builder.in_transaction() && !stream_xid && spool.open_transactions() == 0 &&
+              pending.empty() && queue.empty() && msg.wal_end > last_pushed &&
               Clock::now() - last_idle >= options.idle_advance_interval) {
             CommitEvent advance;
             advance.end_position = msg.wal_end;
@@ -154,44 +340,27 @@ struct Session {
             last_idle = Clock::now();
           }
         } else {
-          const auto* bytes = reinterpret_cast<const std::uint8_t*>(msg.payload.data());
-          auto decoded = decode_pgoutput(std::span(bytes, msg.payload.size()), decode);
-          if (!decoded.ok()) {
-            return finish(std::move(decoded).error().with_context(
-                "decoding the message at LSN " + msg.wal_start.to_string()));
-          }
-          auto event = builder.feed(std::move(decoded).value(), msg.wal_start);
-          if (!event.ok()) return finish(std::move(event).error());
-          for (auto& [old_desc, new_desc] : builder.take_schema_changes()) {
-            auto added = added_columns(source_sql, *old_desc, *new_desc);
-            if (!added.ok()) return finish(std::move(added).error());
-            if (!added->empty() &&
-                !add(StreamEvent(AddColumnsEvent{new_desc, *added}), sizeof(StreamEvent))) {
-              return finish({});
+          auto streamed = reader.streaming()
+                              ? on_streaming(msg, reader, source_sql, last_pushed)
+                              : Result<bool>(false);
+          if (!streamed.ok()) return finish(std::move(streamed).error());
+          if (!*streamed) {
+            const auto* bytes = reinterpret_cast<const std::uint8_t*>(msg.payload.data());
+            auto decoded = decode_pgoutput(std::span(bytes, msg.payload.size()), decode);
+            if (!decoded.ok()) {
+              return finish(std::move(decoded).error().with_context(
+                  "decoding the message at LSN " + msg.wal_start.to_string()));
             }
+            Status s = feed(std::move(decoded).value(), msg.wal_start, source_sql, last_pushed);
+            if (!s.ok()) return finish(std::move(s).error());
           }
-          if (event->has_value()) {
-            if (const auto* c = std::get_if<CommitEvent>(&**event)) last_pushed = c->end_position;
-            const std::size_t size = event_byte_size(**event);
-            if (!add(std::move(**event), size)) return finish({});
-          }
+          if (queue_closed) return finish({});
           if (msg.wal_start.value > status.received_lsn) status.received_lsn = msg.wal_start.value;
         }
       }
-      // Report promptly once the checkpoint moved (the slot releases WAL sooner), and at
-      // least every feedback_interval as a sign of life. The clock is read once per
-      // batch (or wait), not once per row.
+      // The clock is read once per batch (or wait), not once per row.
       if (!pending.empty() && pending.size() % 64 != 0) continue;
-      const bool moved = flushed.value > last_reported;
-      const auto now = Clock::now();
-      if ((moved && now - last_feedback >= std::chrono::seconds(1)) ||
-          now - last_feedback >= options.feedback_interval) {
-        last_reported = flushed.value;
-        if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()}, flushed); !s.ok()) {
-          return finish(std::move(s).error());
-        }
-        last_feedback = Clock::now();
-      }
+      if (Status s = maybe_feedback(reader); !s.ok()) return finish(std::move(s).error());
     }
     finish({});
   }
@@ -206,7 +375,7 @@ struct Session {
 /// One connected session: runs until stop, or returns the error that ended it.
 Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& status,
                    const std::atomic<bool>& stop, const StreamOptions& options, Lsn stream_start,
-                   bool replica_role) {
+                   bool replica_role, const std::filesystem::path& spool_dir) {
   auto source_sql = PgConnection::connect(spec.source, {false, "tideway-stream-meta", 10});
   if (!source_sql.ok()) return std::move(source_sql).error();
   auto windows = handoff_windows(state, stream_start, **source_sql);
@@ -224,14 +393,34 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
   status.applied_lsn = start.value;
   status.checkpointed_lsn = start.value;
 
+  // Whatever an earlier session (or a killed process) spooled is sent again by the server
+  // from the checkpoint on; the spool starts empty and is removed when the session ends.
+  PgStreamSpool spool(spool_dir, options.spool_buffer_bytes);
+  if (Status s = spool.reset(); !s.ok()) return s;
+  struct RemoveSpool {
+    PgStreamSpool& spool;
+    StreamStatus& status;
+    ~RemoveSpool() {
+      spool.remove_all();
+      status.spool_bytes = 0;
+      status.streamed_open = 0;
+    }
+  } remove_spool{spool, status};
+
+  StreamReaderOptions reader_options;
+  reader_options.stream_in_progress = spec.postgres.stream_in_progress;
+  reader_options.logical_decoding_work_mem = spec.postgres.logical_decoding_work_mem;
   auto reader = PgStreamReader::start(spec.source, spec.postgres.slot_name,
-                                      spec.postgres.publication_name, start);
+                                      spec.postgres.publication_name, start, reader_options);
   if (!reader.ok()) return std::move(reader).error();
+  status.streaming_in_progress = (*reader)->streaming();
   kLog.info("streaming", {{"task", spec.id}, {"slot", spec.postgres.slot_name},
                           {"from", start.to_string()},
+                          {"protocol", static_cast<std::int64_t>((*reader)->protocol_version())},
+                          {"spool", (*reader)->streaming() ? spool_dir.string() : "off"},
                           {"session_replication_role", replica_role ? "replica" : "origin"}});
 
-  Session session(spec, status, stop, options);
+  Session session(spec, status, stop, options, spool);
   std::thread reader_thread([&] { session.read(**reader, **source_sql); });
   auto checkpoint_after = [&](Lsn position) -> Status {
     status.apply.commit_batch();  // the target committed: what was noted is durable there
@@ -329,10 +518,20 @@ Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus
     if (Status s = state.save_task(t); !s.ok()) return s;
   }
   status.replica_role = t.replica_role;
+  std::filesystem::path spool_dir = options.spool_dir;
+  if (spool_dir.empty() && !store.data_dir().empty()) {
+    spool_dir = std::filesystem::path(store.data_dir()) / "spool" / spec.id;
+  }
+  if (spool_dir.empty()) {
+    spool_dir = std::filesystem::temp_directory_path() / ("tideway-spool-" + spec.id);
+    kLog.warn("no data directory for spooling streamed transactions; using the temporary "
+              "directory", {{"task", spec.id}, {"spool", spool_dir.string()}});
+  }
   int failures = 0;
   while (!stop) {
     const std::uint64_t before = status.checkpointed_lsn.load();
-    Status s = run_session(spec, state, status, stop, options, stream_start, t.replica_role);
+    Status s = run_session(spec, state, status, stop, options, stream_start, t.replica_role,
+                           spool_dir);
     if (s.ok() || stop) return {};
     // Count consecutive failures only: a session that moved the checkpoint was healthy
     // until it broke, so a long-lived task is not failed by reconnects spread over days.

@@ -9,10 +9,15 @@
 // and a keepalive never moves the confirmed position past an unapplied transaction.
 // Connection loss on either side restarts the session from the durable position after
 // a backoff; a malformed stream or a diverged target stops the task with the LSN.
+// On PostgreSQL 14+ a large transaction may arrive while still in progress (pgoutput
+// protocol 2): the reader spools it to local disk (pg_stream_spool.h) and hands it to the
+// applier only at its Stream Commit, so none of the rules above ever sees a transaction
+// that could still abort.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "common/error.h"
@@ -27,6 +32,10 @@ struct StreamOptions {
   std::chrono::seconds feedback_interval{10};           // Default: status to source every 10 s.
   std::chrono::seconds idle_advance_interval{10};       // Default: idle slot advance every 10 s.
   int max_reconnects = 10;                              // Default: then the task fails.
+  /// Where streamed in-progress transactions are spooled until they commit (emptied at
+  /// every session start and end). Default: <data_dir>/spool/<task id> of the state store.
+  std::filesystem::path spool_dir;
+  std::size_t spool_buffer_bytes = 1 << 20;             // Default: 1 MiB to write and to read.
   /// When the source has sent nothing more for the moment, the reader waits this long
   /// once for more before handing a part-filled batch to the applier. Without it a busy
   /// stream of small transactions (the server sends each message as it decodes it)
@@ -52,6 +61,13 @@ struct StreamStatus {
   ApplyStats apply;  // committed changes per table and operation, batch figures
   /// The apply sessions run with session_replication_role = replica.
   std::atomic<bool> replica_role{false};
+  /// The source sends large transactions while in progress (pgoutput protocol 2).
+  std::atomic<bool> streaming_in_progress{false};
+  std::atomic<std::uint64_t> spool_bytes{0};          // spooled for open transactions now
+  std::atomic<std::int64_t> streamed_open{0};         // streamed transactions not yet ended
+  std::atomic<std::int64_t> streamed_committed{0};    // replayed after their Stream Commit
+  std::atomic<std::int64_t> streamed_aborted{0};      // dropped by a Stream Abort
+  std::atomic<std::int64_t> streamed_subxacts_aborted{0};  // ROLLBACK TO SAVEPOINT inside one
 };
 
 /// Streams until `stop` is set (returns ok) or an error that retrying cannot fix.

@@ -29,23 +29,49 @@ void put_u64_be(std::string& out, std::uint64_t v) {
 Result<std::unique_ptr<PgStreamReader>> PgStreamReader::start(const Endpoint& source,
                                                               const std::string& slot,
                                                               const std::string& publication,
-                                                              Lsn start) {
+                                                              Lsn start,
+                                                              const StreamReaderOptions& opts) {
   PgConnectOptions options;
   options.replication = true;
   options.application_name = "tideway-stream";
   auto conn = PgConnection::connect(source, options);
   if (!conn.ok()) return std::move(conn).error();
-  const std::string sql =
-      fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names {}, messages 'true')",
-                  (*conn)->quote_ident(slot), start.to_string(),
-                  (*conn)->quote_literal((*conn)->quote_ident(publication)));
+  const int version = (*conn)->server_version();
+  constexpr int kStreamingSince = 140000;
+  if (opts.stream_in_progress == StreamInProgress::kOn && version < kStreamingSince) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("postgresql.stream_in_progress is on, but the source {} runs "
+                                  "PostgreSQL {}.{} (server_version_num {}); streaming of "
+                                  "in-progress transactions needs PostgreSQL 14 or later: set "
+                                  "stream_in_progress to auto or off",
+                                  source.describe(), version / 10000, version % 10000, version));
+  }
+  const bool streaming =
+      opts.stream_in_progress != StreamInProgress::kOff && version >= kStreamingSince;
+  if (!opts.logical_decoding_work_mem.empty()) {
+    // A user-settable setting of the walsender that decodes for us: past it a transaction
+    // is streamed (or spilled by the server when streaming is off).
+    auto set = (*conn)->exec("SET logical_decoding_work_mem = " +
+                             (*conn)->quote_literal(opts.logical_decoding_work_mem));
+    if (!set.ok()) {
+      return std::move(set).error().with_context(
+          "setting postgresql.logical_decoding_work_mem = " + opts.logical_decoding_work_mem);
+    }
+  }
+  const std::string sql = fmt::format(
+      "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names {}, "
+      "messages 'true'{})",
+      (*conn)->quote_ident(slot), start.to_string(), streaming ? 2 : 1,
+      (*conn)->quote_literal((*conn)->quote_ident(publication)),
+      streaming ? ", streaming 'on'" : "");
   PgResult result(PQexec((*conn)->raw(), sql.c_str()));
   if (PQresultStatus(result.raw()) != PGRES_COPY_BOTH) {
     return (*conn)->error(fmt::format("cannot start streaming slot {} at {}", slot,
                                       start.to_string()),
                           result.raw());
   }
-  return std::unique_ptr<PgStreamReader>(new PgStreamReader(std::move(conn).value()));
+  return std::unique_ptr<PgStreamReader>(
+      new PgStreamReader(std::move(conn).value(), streaming));
 }
 
 void LibpqFree::operator()(char* p) const { PQfreemem(p); }

@@ -4,11 +4,11 @@
 // position) and primary keepalives ('k'). Feedback ('r' standby status updates) tells
 // the server what we have made durable, so the slot can release WAL.
 //
-// Protocol version 1 is requested on purpose: the server then sends each transaction
-// only once it has committed, so nothing we receive can still abort, and memory on our
-// side stays bounded because the applier applies changes as they arrive (the server
-// spills large transactions to its own disk). Version 2's in-progress streaming would
-// only move that spilling to us.
+// Protocol version 2 with streaming = on is requested from PostgreSQL 14 on (unless the
+// task turns it off): past logical_decoding_work_mem the server then sends a transaction
+// in blocks while it still runs, instead of spilling it to its own disk until commit; the
+// stream spools those blocks to local disk (pg_stream_spool.h). Version 1 (before 14, or
+// off) sends each transaction only once it has committed.
 
 #include <chrono>
 #include <memory>
@@ -40,14 +40,28 @@ struct ReplicationMessage {
   std::unique_ptr<char, LibpqFree> buffer;
 };
 
+struct StreamReaderOptions {
+  StreamInProgress stream_in_progress = StreamInProgress::kAuto;
+  std::string logical_decoding_work_mem;  // empty: the server's setting
+};
+
 class PgStreamReader {
  public:
   /// Connects and starts streaming `slot` from `start` (the server starts at the slot's
-  /// confirmed position if that is later).
+  /// confirmed position if that is later). stream_in_progress = on against a server
+  /// before 14 is a kInvalidArgument error naming the server's version.
   static Result<std::unique_ptr<PgStreamReader>> start(const Endpoint& source,
                                                        const std::string& slot,
                                                        const std::string& publication,
-                                                       Lsn start);
+                                                       Lsn start,
+                                                       const StreamReaderOptions& options = {});
+
+  /// The pgoutput protocol version asked for (1, or 2 when streaming is on).
+  std::uint32_t protocol_version() const { return streaming_ ? 2 : 1; }
+  /// True when the server may send in-progress transactions (Stream Start ... Stop).
+  bool streaming() const { return streaming_; }
+  /// The source's server_version_num.
+  int server_version() const { return conn_->server_version(); }
 
   /// The next message, or nullopt after `timeout` without one.
   Result<std::optional<ReplicationMessage>> receive(std::chrono::milliseconds timeout);
@@ -57,11 +71,13 @@ class PgStreamReader {
   Status send_feedback(Lsn received, Lsn flushed, bool reply_requested = false);
 
  private:
-  explicit PgStreamReader(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
+  PgStreamReader(std::unique_ptr<PgConnection> conn, bool streaming)
+      : conn_(std::move(conn)), streaming_(streaming) {}
   /// Takes ownership of `buffer` (n bytes from PQgetCopyData).
   Result<std::optional<ReplicationMessage>> parse(char* buffer, std::size_t n);
 
   std::unique_ptr<PgConnection> conn_;
+  bool streaming_ = false;
 };
 
 }  // namespace tideway::replication::postgres

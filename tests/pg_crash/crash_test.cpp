@@ -35,7 +35,9 @@ struct Exit {
 
 class TidewayRun {
  public:
-  TidewayRun(test::PgTestDb& db, const std::string& id) : db_(db) {
+  /// `postgresql_extra`: more keys for the task's postgresql section (", key: value").
+  TidewayRun(test::PgTestDb& db, const std::string& id, const std::string& postgresql_extra = "")
+      : db_(db) {
     char tmpl[] = "/tmp/tideway_crash_test_XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     spec_ = db.task_spec(id);
@@ -51,7 +53,8 @@ class TidewayRun {
         << "mode: full_load_and_cdc\n"
         << "full_load: {workers: 2, chunk_rows: 1000}\n"
         << "postgresql: {slot_name: " << spec_.postgres.slot_name
-        << ", publication_name: " << spec_.postgres.publication_name << "}\n";
+        << ", publication_name: " << spec_.postgres.publication_name << postgresql_extra
+        << "}\n";
   }
   ~TidewayRun() {
     if (pid_ > 0) {
@@ -134,6 +137,7 @@ class TidewayRun {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   const replication::TaskSpec& spec() const { return spec_; }
+  fs::path data_dir() const { return dir_ / "data"; }
 
  private:
   test::PgTestDb& db_;
@@ -267,4 +271,66 @@ TEST_CASE("External kill -9 while the source keeps writing") {
   run.signal(SIGTERM);
   REQUIRE(run.wait(60).has_value());
   require_identical(db);
+}
+
+TEST_CASE("kill -9 while a streamed transaction is spooled, then the restart receives it whole") {
+  test::PgTestDb db("crash_spool");
+  // The server streams every transaction of more than a few rows while it runs.
+  TidewayRun run(db, "crash", ", logical_decoding_work_mem: 64kB");
+  seed(db, run.spec().postgres.publication_name);
+  run.start();
+  REQUIRE(run.wait_streaming());
+  REQUIRE(run.sync(1));
+
+  auto open = db.new_source_admin();
+  auto exec = [&](const std::string& sql) {
+    auto r = open->exec(sql);
+    if (!r.ok()) FAIL(r.error().message);
+    return r->rows() > 0 ? r->text(0, 0) : std::string();
+  };
+  exec("BEGIN");
+  const std::string xid = exec("SELECT pg_current_xact_id()::xid");
+  exec("INSERT INTO accounts SELECT g, 1, md5(g::text) FROM generate_series(200001, 260000) g");
+  exec("UPDATE accounts SET balance = balance + 1 WHERE id > 250000");  // its own rows
+  const fs::path spool = run.data_dir() / "spool" / "crash";
+  const fs::path file = spool / ("xid-" + xid + ".spool");
+  bool spooled = false;
+  for (int i = 0; i < 1200 && !spooled; ++i) {
+    spooled = fs::exists(file) && fs::file_size(file) > 0;
+    if (!spooled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(run.log());
+  REQUIRE(spooled);
+  write_burst(db, 1);  // ordinary transactions commit while it is open
+  REQUIRE(run.sync(2));
+  CHECK(db.target_value("SELECT count(*) FROM accounts WHERE id > 200000") == "0");
+
+  run.signal(SIGKILL);
+  auto died = run.wait(30);
+  REQUIRE(died.has_value());
+  REQUIRE(died->killed);
+  CHECK(fs::exists(file));  // what a killed process leaves behind
+
+  exec("DELETE FROM accounts WHERE id BETWEEN 200001 AND 200100");
+  exec("COMMIT");
+  run.start();
+  REQUIRE(run.wait_streaming());
+  CHECK_FALSE(fs::exists(file));  // emptied before the stream started
+  write_burst(db, 2);
+  REQUIRE(run.sync(3, 300));
+  run.signal(SIGTERM);
+  auto stopped = run.wait(60);
+  REQUIRE(stopped.has_value());
+  CHECK(stopped->code == 0);
+  CHECK_FALSE(fs::exists(spool));
+  require_identical(db);
+  CHECK(db.target_value("SELECT count(*) FROM accounts WHERE id > 200000") == "59900");
+  const auto confirmed = replication::Lsn::parse(db.source_value(
+      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
+      run.spec().postgres.slot_name + "'"));
+  const auto applied = replication::Lsn::parse(db.target_value(
+      "SELECT end_lsn FROM _tideway.apply_position WHERE task_id = 'crash'"));
+  REQUIRE(confirmed.has_value());
+  REQUIRE(applied.has_value());
+  CHECK(*confirmed == *applied);
 }

@@ -19,12 +19,7 @@ using namespace tideway::replication;
 
 namespace {
 
-void require_identical(test::PgTestDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    REQUIRE(db.source_rows(t) == db.target_rows(t));
-  }
-}
+using test::require_identical;
 
 /// A parent/child pair with ON DELETE CASCADE, and a trigger on child that writes an
 /// audit row: both act on the source, and their effects arrive through the stream.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "replication/postgres/pg_stream.h"
@@ -17,6 +18,9 @@
 #include "tests/support/pg_test_db.h"
 
 namespace tideway::test {
+
+/// Every row of each table is the same on source and target (Catch2 REQUIREs).
+void require_identical(PgTestDb& db, const std::vector<std::string>& tables);
 
 class StreamHarness {
  public:
@@ -26,6 +30,8 @@ class StreamHarness {
 
   replication::TaskSpec& spec() { return spec_; }
   storage::StateStore& store() { return *store_; }
+  /// Where the stream spools streamed transactions by default (<data_dir>/spool/<id>).
+  std::filesystem::path spool_dir() const { return dir_ / "spool" / spec_.id; }
   replication::postgres::StreamStatus& status() { return status_; }
 
   /// Runs the full load (must succeed).

@@ -68,6 +68,10 @@ PgTestDb::PgTestDb(const std::string& prefix) {
                           migrator);
 }
 
+std::unique_ptr<PgConnection> PgTestDb::new_source_admin() const {
+  return connect(endpoint("SOURCE", name_, true));
+}
+
 PgTestDb::~PgTestDb() {
   try {
     source_admin_.reset();

@@ -22,6 +22,9 @@ class PgTestDb {
   /// Admin (superuser) connections for seeding and checking.
   replication::postgres::PgConnection& source_admin() { return *source_admin_; }
   replication::postgres::PgConnection& target_admin() { return *target_admin_; }
+  /// Another admin connection to the source database, for transactions that must stay
+  /// open while others commit.
+  std::unique_ptr<replication::postgres::PgConnection> new_source_admin() const;
   /// A task spec for this pair, as the migration user; mode full_load by default.
   replication::TaskSpec task_spec(const std::string& id) const;
 
