@@ -35,6 +35,14 @@ Status upsert_signal(MyConnection& control, const SignalTable& signal, const std
   return {};
 }
 
+/// A position as the signal table shows it (VARCHAR(700)): a MySQL GTID set can be longer
+/// than that (one UUID per server the source ever had), so on MySQL the row shows file and
+/// offset only; the load's own record of the chunk keeps the whole position.
+std::string signal_text(const BinlogPosition& p) {
+  if (!p.mysql_gtid_set) return p.to_string();
+  return BinlogPosition{p.file, p.offset, {}}.to_string();
+}
+
 }  // namespace
 
 Result<SnapshotMethod> resolve_snapshot_method(MySnapshotMode mode,
@@ -210,7 +218,7 @@ Result<BinlogPosition> write_low_watermark(MyConnection& control, const SignalTa
   auto before = read_binlog_position(control);
   if (!before.ok()) return std::move(before).error();
   if (Status s = upsert_signal(control, signal, task_id, table, chunk, "low_position",
-                               before->to_string());
+                               signal_text(*before));
       !s.ok()) {
     return std::move(s).error();
   }
@@ -223,7 +231,7 @@ Result<BinlogPosition> write_high_watermark(MyConnection& control, const SignalT
   auto high = read_binlog_position(control);
   if (!high.ok()) return std::move(high).error();
   if (Status s = upsert_signal(control, signal, task_id, table, chunk, "high_position",
-                               high->to_string());
+                               signal_text(*high));
       !s.ok()) {
     return std::move(s).error();
   }
