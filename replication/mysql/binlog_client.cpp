@@ -228,10 +228,8 @@ Status BinlogClient::start_mysql_gtid(const BinlogPosition& from) {
                                  packet.data(), packet.size(), 1, nullptr) != 0) {
     return error(fmt::format("starting the binlog dump by GTID after {}", start_));
   }
-  kLog.info("binlog dump started", {{"source", describe_},
-                                    {"from", start_},
-                                    {"by", "gtid"},
-                                    {"server_id", server_id_}});
+  kLog.info("binlog dump started",
+            {{"source", describe_}, {"from", start_}, {"by", "gtid"}, {"server_id", server_id_}});
   return {};
 }
 

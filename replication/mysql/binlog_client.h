@@ -58,8 +58,7 @@ std::uint32_t default_server_id(const std::string& task_id);
 /// (4 when there is no name: the first event after the magic), 4 size of the SID block,
 /// then the SID block (GtidSet::encode()). The server sends every transaction not in
 /// `executed`, from the oldest binlog file that has one.
-std::vector<std::uint8_t> binlog_dump_gtid_packet(std::uint32_t server_id,
-                                                  const GtidSet& executed);
+std::vector<std::uint8_t> binlog_dump_gtid_packet(std::uint32_t server_id, const GtidSet& executed);
 
 /// One packet of the dump: an event's bytes (valid until the next read), or the end.
 struct BinlogPacket {

@@ -172,8 +172,8 @@ Result<GtidSet> GtidSet::from_previous_gtids(const PreviousGtidsEvent& event) {
                                       "largest transaction number",
                                       i.start, i.end, uuid_text(e.sid)));
       }
-      set.add_interval(entry, {static_cast<std::uint64_t>(i.start),
-                               static_cast<std::uint64_t>(i.end)});
+      set.add_interval(entry,
+                       {static_cast<std::uint64_t>(i.start), static_cast<std::uint64_t>(i.end)});
     }
   }
   return set;
@@ -195,8 +195,8 @@ Result<GtidSet> GtidSet::decode(ByteReader& r) {
     const std::uint64_t n_intervals = r.u64_le();
     if (!r.ok()) return fail(fmt::format("sid {} is truncated", k));
     if (n_intervals > r.remaining() / kIntervalBytes) {
-      return fail(fmt::format("{} intervals cannot fit in the {} bytes left", n_intervals,
-                              r.remaining()));
+      return fail(
+          fmt::format("{} intervals cannot fit in the {} bytes left", n_intervals, r.remaining()));
     }
     GtidUuid uuid{};
     std::copy(bytes.begin(), bytes.end(), uuid.begin());

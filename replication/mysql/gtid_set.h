@@ -106,9 +106,9 @@ class GtidSet {
     text_dirty_ = true;
   }
 
-  std::vector<Entry> sids_;      // sorted by UUID bytes (= by lower-case text)
-  std::size_t last_ = 0;         // index of the entry add() used last
-  mutable std::string text_;     // the joined canonical text, valid unless text_dirty_
+  std::vector<Entry> sids_;   // sorted by UUID bytes (= by lower-case text)
+  std::size_t last_ = 0;      // index of the entry add() used last
+  mutable std::string text_;  // the joined canonical text, valid unless text_dirty_
   mutable bool text_dirty_ = false;
 };
 

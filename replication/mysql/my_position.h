@@ -35,9 +35,9 @@
 namespace tideway::replication::mysql {
 
 struct BinlogPosition {
-  std::string file;          // "mariadb-bin.000019"
-  std::uint64_t offset = 0;  // byte offset of the next event in `file`
-  std::string gtid;          // "0-1-3" or a canonical MySQL set; empty when unknown
+  std::string file;             // "mariadb-bin.000019"
+  std::uint64_t offset = 0;     // byte offset of the next event in `file`
+  std::string gtid;             // "0-1-3" or a canonical MySQL set; empty when unknown
   bool mysql_gtid_set = false;  // `gtid` is a MySQL GTID set (then "" is the empty set)
 
   std::string to_string() const;

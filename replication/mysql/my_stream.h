@@ -67,7 +67,7 @@ class MyStreamStatus {
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
   std::atomic<bool> target_binlog_disabled{false};  // sql_log_bin = 0 took effect
-  std::atomic<bool> started_by_gtid{false};  // the current session's dump started by GTID
+  std::atomic<bool> started_by_gtid{false};         // the current session's dump started by GTID
   ApplyStats apply;  // committed changes per table and operation, batch figures
 
  private:

@@ -3,13 +3,14 @@
 // byte for byte against an example worked out by hand from the protocol description),
 // PREVIOUS_GTIDS events of real MySQL binlogs, and positions that carry a set.
 
+#include "replication/mysql/gtid_set.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "replication/mysql/binlog_client.h"
 #include "replication/mysql/gtid_events.h"
-#include "replication/mysql/gtid_set.h"
 #include "replication/mysql/my_position.h"
 #include "tests/binlog/fixture_support.h"
 
@@ -54,7 +55,8 @@ std::vector<std::uint8_t> hex(const std::string& text) {
 
 TEST_CASE("GTID set text: the server's form parses to the canonical form") {
   // As @@gtid_executed prints it: newline after each ',', upper case allowed.
-  const GtidSet s = set_of(std::string(kA) + ":1-5:11-18,\n" + "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9:7");
+  const GtidSet s =
+      set_of(std::string(kA) + ":1-5:11-18,\n" + "0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9:7");
   CHECK(s.text() == std::string(kB) + ":7," + kA + ":1-5:11-18");  // sorted by UUID
   CHECK(s.uuid_count() == 2);
   // The canonical text parses to itself.
@@ -229,7 +231,8 @@ TEST_CASE("GTID set binary form: a corrupt block is an error naming the byte") {
 
 TEST_CASE("PREVIOUS_GTIDS of real MySQL binlogs as GTID sets") {
   // MySQL 8.0.40: upstream asserts one untagged entry, b9b88c66-..., interval [1, 3).
-  auto file = decode_fixture("mysql/rust_mysql_common/binlog_transaction_previous_GTID_no_tag.000001");
+  auto file =
+      decode_fixture("mysql/rust_mysql_common/binlog_transaction_previous_GTID_no_tag.000001");
   REQUIRE_FALSE(file.error.has_value());
   auto prev = events_of_type(file, "PREVIOUS_GTIDS");
   REQUIRE(prev.size() == 1);
@@ -302,8 +305,7 @@ TEST_CASE("Positions compare by GTIDs across servers") {
   CHECK(replica < old_source);  // by file, which is why GTIDs are needed here
 
   CHECK(gtid_at_or_after(at("b.000001:4;gtid=0-1-10,1-2-5"), at("a.000009:4;gtid=0-1-9")) == true);
-  CHECK(gtid_at_or_after(at("b.000001:4;gtid=0-1-10"), at("a.000009:4;gtid=0-1-9,1-2-5")) ==
-        false);
+  CHECK(gtid_at_or_after(at("b.000001:4;gtid=0-1-10"), at("a.000009:4;gtid=0-1-9,1-2-5")) == false);
   // Different kinds, or no GTIDs: no answer.
   CHECK_FALSE(gtid_at_or_after(old_source, at("a.000009:4;gtid=0-1-9")).has_value());
   CHECK_FALSE(gtid_at_or_after(at("a.000009:4"), at("a.000009:5")).has_value());

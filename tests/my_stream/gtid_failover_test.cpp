@@ -43,9 +43,9 @@ std::uint16_t free_port() {
 class Replica {
  public:
   Replica() : port_(free_port()) {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("tideway-replica-" + std::to_string(::getpid())))
-               .string();
+    dir_ =
+        (std::filesystem::temp_directory_path() / ("tideway-replica-" + std::to_string(::getpid())))
+            .string();
     script_ = test::required_env("TIDEWAY_SOURCE_DIR") + "/tests/my_stream/mariadb_replica.sh";
     const std::string cmd = "bash '" + script_ + "' start '" + dir_ + "' " + std::to_string(port_);
     REQUIRE(std::system(cmd.c_str()) == 0);
@@ -111,7 +111,8 @@ TEST_CASE("After a failover the task follows the promoted replica by GTID") {
   REQUIRE(slave->size() == 1);
   std::string slave_state;
   for (std::size_t c = 0; c < slave->columns.size(); ++c) {
-    if (slave->columns[c] == "Last_Error" || slave->columns[c].find("Running") != std::string::npos) {
+    if (slave->columns[c] == "Last_Error" ||
+        slave->columns[c].find("Running") != std::string::npos) {
       slave_state += slave->columns[c] + "=" + slave->text(0, c) + " ";
     }
   }

@@ -70,13 +70,15 @@ TEST_CASE("resume_by gtid resumes after the checkpoint's GTIDs, though its binlo
     auto logs = (*admin)->query("SHOW BINARY LOGS");
     REQUIRE(logs.ok());
     purged = true;
-    for (std::size_t i = 0; i < logs->size(); ++i) purged = purged && logs->text(i, 0) != checkpoint.file;
+    for (std::size_t i = 0; i < logs->size(); ++i)
+      purged = purged && logs->text(i, 0) != checkpoint.file;
   }
   REQUIRE(purged);
 
   // More changes while the stream is down.
-  db.source_sql("INSERT INTO t VALUES (4, 4); UPDATE t SET v = 20 WHERE id = 2; "
-                "DELETE FROM t WHERE id = 3");
+  db.source_sql(
+      "INSERT INTO t VALUES (4, 4); UPDATE t SET v = 20 WHERE id = 2; "
+      "DELETE FROM t WHERE id = 3");
   db.source_sql("INSERT INTO log VALUES (3, 'third')");
 
   // By file the checkpoint is gone for good.
