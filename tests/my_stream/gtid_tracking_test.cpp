@@ -121,3 +121,34 @@ TEST_CASE("GTIDs are tracked through other MySQL binlogs, COMMIT statements incl
   CHECK(q.commits.size() == 6);
   CHECK(q.end.gtid == "11111111-1111-1111-1111-111111111111:1-6");
 }
+
+TEST_CASE("A tagged GTID stops a stream that keeps a GTID set, naming the GTID") {
+  // MySQL 9.6.0: GTID_TAGGED at offset 245, 55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3
+  // (EXPECTED.md). A set that cannot hold it must not silently leave it out.
+  auto conn = MyConnection::connect(test::sandbox_endpoint(true, "", false));
+  REQUIRE(conn.ok());
+  StreamSchemaCache cache(**conn);
+  auto file = test::binlog::decode_fixture(
+      "mysql/rust_mysql_common/binlog_transaction_with_GTID_TAG.000001");
+  REQUIRE_FALSE(file.error.has_value());
+  auto start = BinlogPosition::parse("binlog_transaction_with_GTID_TAG.000001:245;gtid=");
+  REQUIRE(start.has_value());
+  TableFilter filter;
+  filter.include = {"no_such_database.*"};
+  MyChangeBuilder builder(filter, *start, cache);
+  std::vector<StreamEvent> out;
+  bool stopped = false;
+  for (const auto& event : file.events) {
+    if (event.offset < 245) continue;
+    Status s = builder.feed(event, out);
+    if (!s.ok()) {
+      INFO(s.message());
+      CHECK(event.offset == 245);
+      CHECK(s.message().find("tagged GTID (55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3)") !=
+            std::string::npos);
+      stopped = true;
+      break;
+    }
+  }
+  CHECK(stopped);
+}
