@@ -70,7 +70,8 @@ Result<std::unique_ptr<MyApplier>> MyApplier::open(
   for (const char* sql : {"CREATE DATABASE IF NOT EXISTS `_tideway` CHARACTER SET utf8mb4",
                           "CREATE TABLE IF NOT EXISTS `_tideway`.`apply_position` ("
                           " task_id VARCHAR(64) NOT NULL PRIMARY KEY,"
-                          " position VARCHAR(4096) NOT NULL,"
+                          // TEXT: a MySQL GTID set can outgrow any VARCHAR we would pick.
+                          " position TEXT NOT NULL,"
                           " ddl_pending VARCHAR(4096) NULL,"
                           " applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
                           ") ENGINE=InnoDB"}) {

@@ -12,9 +12,10 @@ namespace {
 constexpr std::string_view kGtidTag = ";gtid=";
 constexpr std::size_t kMaxFileName = 512;   // FN_REFLEN on the server
 constexpr std::size_t kMaxGtidList = 4096;  // one "d-s-n" per domain; far more than any server
-// A MySQL set: ~60 bytes per UUID with one interval. Past a few hundred UUIDs something is
-// wrong; note that the target's _tideway.apply_position holds 4096 characters.
-constexpr std::size_t kMaxGtidSet = 65536;
+// A MySQL set: ~60 bytes per UUID with one interval; a thousand UUIDs is far more than a
+// real topology has. With the file name the whole position still fits a TEXT column
+// (65535 bytes: _tideway.apply_position.position on the target).
+constexpr std::size_t kMaxGtidSet = 60000;
 
 std::optional<std::uint64_t> parse_u64(std::string_view text) {
   std::uint64_t v = 0;
