@@ -40,7 +40,8 @@ nlohmann::json task_spec_to_json(const replication::TaskSpec& spec) {
           {"postgresql", postgres_json(spec.postgres)},
           {"mysql",
            {{"snapshot", replication::my_snapshot_mode_name(spec.mysql.snapshot)},
-            {"signal_table", spec.mysql.signal_table}}}};
+            {"signal_table", spec.mysql.signal_table},
+            {"resume_by", replication::my_resume_by_name(spec.mysql.resume_by)}}}};
 }
 
 }  // namespace tideway::daemon

@@ -167,7 +167,13 @@ TaskSpec parse(const YAML::Node& node, const std::string& origin) {
       }
       spec.mysql.signal_table = *table;
     }
-    my->finish("snapshot, signal_table");
+    if (auto by = my->optional_string("resume_by")) {
+      if (*by == "file") spec.mysql.resume_by = replication::MyResumeBy::kFile;
+      else if (*by == "gtid") spec.mysql.resume_by = replication::MyResumeBy::kGtid;
+      else my->fail("resume_by", fmt::format("'{}' is not a way to resume; expected file or gtid",
+                                             *by));
+    }
+    my->finish("snapshot, signal_table, resume_by");
   }
   root.finish(kTopKeys);
   return spec;

@@ -31,6 +31,14 @@ const char* stream_in_progress_name(StreamInProgress mode) {
   return "auto";
 }
 
+const char* my_resume_by_name(MyResumeBy by) {
+  switch (by) {
+    case MyResumeBy::kFile: return "file";
+    case MyResumeBy::kGtid: return "gtid";
+  }
+  return "file";
+}
+
 const char* task_mode_name(TaskMode mode) {
   switch (mode) {
     case TaskMode::kFullLoad: return "full_load";

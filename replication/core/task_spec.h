@@ -78,8 +78,19 @@ struct PostgresOptions {
 enum class MySnapshotMode { kAuto, kConsistentSnapshot, kWatermark };
 const char* my_snapshot_mode_name(MySnapshotMode mode);
 
+/// How a MySQL-family change stream starts and resumes its binlog dump:
+///   file: at the recorded binlog file and offset (COM_BINLOG_DUMP); only on the server
+///     that wrote them;
+///   gtid: after the recorded GTIDs: MySQL's executed GTID set (COM_BINLOG_DUMP_GTID,
+///     needs gtid_mode=ON) or MariaDB's GTID list (@slave_connect_state). GTIDs are the
+///     same on every server of a replication topology, so this is what lets a task follow
+///     its source to a promoted replica after a failover (change source.host, restart).
+enum class MyResumeBy { kFile, kGtid };
+const char* my_resume_by_name(MyResumeBy by);
+
 struct MysqlOptions {
   MySnapshotMode snapshot = MySnapshotMode::kAuto;  // Default: auto.
+  MyResumeBy resume_by = MyResumeBy::kFile;         // Default: file.
   // database.table on the source for watermark rows, created if missing.
   std::string signal_table = "_tideway.tideway_signal";  // Default: _tideway.tideway_signal.
 };

@@ -32,7 +32,28 @@ void put_u32(std::vector<char>& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// MySQL's COM_BINLOG_DUMP_GTID; Connector/C's command list stops before it.
+constexpr int kComBinlogDumpGtid = 0x1e;
+// Its flag: the data part holds the GTID set to start after.
+constexpr std::uint16_t kBinlogThroughGtid = 0x04;
+
 }  // namespace
+
+std::vector<std::uint8_t> binlog_dump_gtid_packet(std::uint32_t server_id,
+                                                  const GtidSet& executed) {
+  const std::vector<std::uint8_t> sids = executed.encode();
+  std::vector<std::uint8_t> out;
+  const auto put = [&out](std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>((v >> (8 * i)) & 0xff));
+  };
+  put(kBinlogThroughGtid, 2);
+  put(server_id, 4);
+  put(0, 4);  // no file name: the server finds the first file with a transaction we lack
+  put(4, 8);  // the first event after the magic
+  put(sids.size(), 4);
+  out.insert(out.end(), sids.begin(), sids.end());
+  return out;
+}
 
 std::uint32_t default_server_id(const std::string& task_id) {
   // FNV-1a: stable across builds and platforms, unlike std::hash.
@@ -144,22 +165,25 @@ Status BinlogClient::run(const std::string& sql) {
   return {};
 }
 
-Status BinlogClient::start(const BinlogPosition& from) {
+Status BinlogClient::start(const BinlogPosition& from, bool by_gtid) {
   start_ = from.to_string();
+  by_gtid_ = by_gtid || from.file.empty();
+  if (by_gtid_ && !mariadb_) return start_mysql_gtid(from);
   std::string file = from.file;
   std::uint64_t offset = from.offset;
-  if (file.empty()) {
-    if (!mariadb_ || from.gtid.empty()) {
+  if (by_gtid_) {
+    if (from.gtid.empty() || from.mysql_gtid_set) {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("cannot start the binlog dump at '{}': it names no file, and "
-                                    "starting by GTID is implemented for MariaDB only",
-                                    start_));
+                        fmt::format("cannot start the binlog dump of {} by GTID at '{}': it "
+                                    "carries no MariaDB GTID list",
+                                    describe_, start_));
     }
     // Start by GTID: the server finds the file and offset after these GTIDs itself.
     if (Status s = run(fmt::format("SET @slave_connect_state = '{}'", from.gtid)); !s.ok()) {
       return s;
     }
     if (Status s = run("SET @slave_gtid_strict_mode = 1"); !s.ok()) return s;
+    file.clear();
     offset = 4;
   }
   if (offset > 0xffffffffULL) {
@@ -180,8 +204,32 @@ Status BinlogClient::start(const BinlogPosition& from) {
                                                               packet.size(), 1, nullptr) != 0) {
     return error(fmt::format("starting the binlog dump at {}", start_));
   }
+  kLog.info("binlog dump started", {{"source", describe_},
+                                    {"from", start_},
+                                    {"by", by_gtid_ ? "gtid" : "file"},
+                                    {"server_id", server_id_}});
+  return {};
+}
+
+Status BinlogClient::start_mysql_gtid(const BinlogPosition& from) {
+  if (!from.mysql_gtid_set) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("cannot start the binlog dump of {} by GTID at '{}': the "
+                                  "position carries no MySQL GTID set (it was recorded while "
+                                  "gtid_mode was not ON); use mysql.resume_by: file",
+                                  describe_, start_));
+  }
+  auto set = GtidSet::parse(from.gtid);
+  if (!set.ok()) return std::move(set).error().with_context("starting the binlog dump");
+  const std::vector<std::uint8_t> args = binlog_dump_gtid_packet(server_id_, *set);
+  const std::vector<char> packet(args.begin(), args.end());
+  if (conn_->methods == nullptr ||
+      conn_->methods->db_command(conn_, static_cast<enum enum_server_command>(kComBinlogDumpGtid),
+                                 packet.data(), packet.size(), 1, nullptr) != 0) {
+    return error(fmt::format("starting the binlog dump by GTID after {}", start_));
+  }
   kLog.info("binlog dump started",
-            {{"source", describe_}, {"from", start_}, {"server_id", server_id_}});
+            {{"source", describe_}, {"from", start_}, {"by", "gtid"}, {"server_id", server_id_}});
   return {};
 }
 

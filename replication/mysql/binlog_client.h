@@ -16,7 +16,8 @@
 //        @master_heartbeat_period = N ns (an idle source still sends a packet every N, so
 //                                   a dead connection is noticed and `stop` is honoured)
 //      and, to start by GTID on MariaDB, @slave_connect_state = '<GTID list>';
-//   3. COM_BINLOG_DUMP (file name, 4-byte offset, server id), then one packet per event:
+//   3. COM_BINLOG_DUMP (file name, 4-byte offset, server id), or on MySQL by GTID
+//      COM_BINLOG_DUMP_GTID (binlog_dump_gtid_packet() below), then one packet per event:
 //        0x00 + event bytes | 0xFE EOF (the server ended the dump) | 0xFF error.
 // Each replica connection needs a server id no other replica of that source uses (the
 // source drops the older connection of a duplicate id); see default_server_id().
@@ -27,9 +28,11 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "replication/core/task_spec.h"
+#include "replication/mysql/gtid_set.h"
 #include "replication/mysql/my_position.h"
 
 struct st_mysql;
@@ -49,6 +52,14 @@ struct BinlogClientOptions {
 /// kept out of the range real servers usually get (1..65535, the sandbox's 1 and 2).
 std::uint32_t default_server_id(const std::string& task_id);
 
+/// The argument bytes of COM_BINLOG_DUMP_GTID (command byte 0x1e not included), all
+/// little-endian: 2 flags (BINLOG_THROUGH_GTID = 0x04: the server reads the GTID set),
+/// 4 server id, 4 file name length (0: the server finds the file), the name, 8 position
+/// (4 when there is no name: the first event after the magic), 4 size of the SID block,
+/// then the SID block (GtidSet::encode()). The server sends every transaction not in
+/// `executed`, from the oldest binlog file that has one.
+std::vector<std::uint8_t> binlog_dump_gtid_packet(std::uint32_t server_id, const GtidSet& executed);
+
 /// One packet of the dump: an event's bytes (valid until the next read), or the end.
 struct BinlogPacket {
   enum class Kind { kEvent, kEnd };
@@ -65,10 +76,14 @@ class BinlogClient {
   BinlogClient(const BinlogClient&) = delete;
   BinlogClient& operator=(const BinlogClient&) = delete;
 
-  /// Starts the dump at `from`: by file and offset when it has a file, else (MariaDB) by
-  /// its GTID list. A file the source no longer has fails with kNotFound naming the
-  /// position (the server's error 1236); the caller decides what that means.
-  Status start(const BinlogPosition& from);
+  /// Starts the dump at `from`: by file and offset when it has a file and `by_gtid` is
+  /// false; else by its GTIDs: MariaDB's list (@slave_connect_state, strict mode) or
+  /// MySQL's set (COM_BINLOG_DUMP_GTID). A file or GTIDs the source no longer has fail
+  /// with kNotFound naming the position (the server's error 1236); the caller decides
+  /// what that means.
+  Status start(const BinlogPosition& from, bool by_gtid = false);
+  /// Whether the running dump was started by GTID.
+  bool started_by_gtid() const { return by_gtid_; }
 
   /// Blocks until the next packet (a heartbeat arrives at least every heartbeat period).
   /// Errors: kUnavailable (retryable) for a lost connection or read timeout, kNotFound
@@ -86,6 +101,7 @@ class BinlogClient {
   BinlogClient(st_mysql* conn, std::string describe, std::uint32_t server_id, bool mariadb)
       : conn_(conn), describe_(std::move(describe)), server_id_(server_id), mariadb_(mariadb) {}
   Status run(const std::string& sql);
+  Status start_mysql_gtid(const BinlogPosition& from);
   Error error(const std::string& what) const;
 
   st_mysql* conn_;
@@ -93,6 +109,7 @@ class BinlogClient {
   std::uint32_t server_id_;
   bool mariadb_;
   std::string start_;  // the position the dump started at, for errors
+  bool by_gtid_ = false;
 };
 
 }  // namespace tideway::replication::mysql

@@ -70,7 +70,8 @@ Result<std::unique_ptr<MyApplier>> MyApplier::open(
   for (const char* sql : {"CREATE DATABASE IF NOT EXISTS `_tideway` CHARACTER SET utf8mb4",
                           "CREATE TABLE IF NOT EXISTS `_tideway`.`apply_position` ("
                           " task_id VARCHAR(64) NOT NULL PRIMARY KEY,"
-                          " position VARCHAR(4096) NOT NULL,"
+                          // TEXT: a MySQL GTID set can outgrow any VARCHAR we would pick.
+                          " position TEXT NOT NULL,"
                           " ddl_pending VARCHAR(4096) NULL,"
                           " applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
                           ") ENGINE=InnoDB"}) {
@@ -175,6 +176,18 @@ Result<const MyApplier::TablePlan*> MyApplier::plan(const std::shared_ptr<const 
   return &slot.second;
 }
 
+void MyApplier::drop_passed_windows(const BinlogPosition& start) {
+  for (auto it = handoff_.begin(); it != handoff_.end();) {
+    if (gtid_at_or_after(start, it->second.until).value_or(false)) {
+      kLog.info("handoff window already passed by GTID",
+                {{"table", it->first}, {"until", it->second.until.to_string()}});
+      it = handoff_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 Status MyApplier::apply(const StreamEvent& event) {
   if (const auto* b = std::get_if<BeginEvent>(&event)) {
     in_source_txn_ = true;
@@ -186,7 +199,7 @@ Status MyApplier::apply(const StreamEvent& event) {
                         "a transaction without a binlog position: '" + b->position + "'");
     }
     // The target holds every transaction that started before its applied position.
-    skipping_ = applied_ && *current_begin_pos_ < *applied_;
+    skipping_ = skip_by_position_ && applied_ && *current_begin_pos_ < *applied_;
     return {};
   }
   if (const auto* c = std::get_if<CommitEvent>(&event)) {

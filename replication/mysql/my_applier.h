@@ -60,6 +60,15 @@ class MyApplier {
 
   /// The position the target has durably applied, if any.
   const std::optional<BinlogPosition>& applied_position() const { return applied_; }
+  /// The stream was started after the GTIDs the target holds (resume by GTID): the source
+  /// sends no transaction the target already has, and its file positions may be another
+  /// server's (after a failover, not comparable with the recorded ones), so transactions
+  /// are not skipped by comparing file positions.
+  void started_after_gtids() { skip_by_position_ = false; }
+  /// Drops the handoff windows `start` has passed by GTID (every transaction up to their
+  /// `until` is in its GTIDs): after a failover their file positions are the old
+  /// server's and must not be compared with the new one's.
+  void drop_passed_windows(const BinlogPosition& start);
   /// Whether sql_log_bin = 0 took effect, and what happened when trying.
   bool target_binlog_disabled() const { return binlog_disabled_; }
   const std::string& target_binlog_note() const { return binlog_note_; }
@@ -145,6 +154,7 @@ class MyApplier {
   bool target_txn_open_ = false;
   bool in_source_txn_ = false;
   bool skipping_ = false;
+  bool skip_by_position_ = true;  // false: started by GTID (started_after_gtids())
   std::string current_begin_;  // begin position of the source transaction
   std::optional<BinlogPosition> current_begin_pos_;
   std::size_t txn_changes_ = 0;                  // changes of the current source transaction so far

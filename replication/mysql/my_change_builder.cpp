@@ -119,11 +119,27 @@ MyChangeBuilder::MyChangeBuilder(TableFilter filter, const BinlogPosition& start
       source_schema_(source_schema),
       file_(start.file),
       next_offset_(start.offset),
-      gtids_(parse_gtid_list(start.gtid)) {}
-
-BinlogPosition MyChangeBuilder::position() const {
-  return BinlogPosition{file_, next_offset_, gtid_list_text(gtids_)};
+      gtids_(start.mysql_gtid_set ? std::map<std::uint32_t, MariaGtid>()
+                                  : parse_gtid_list(start.gtid)) {
+  if (start.mysql_gtid_set) {
+    // BinlogPosition::parse accepted the text, so it is a valid set.
+    auto set = GtidSet::parse(start.gtid);
+    mysql_set_ = set.ok() ? std::move(set).value() : GtidSet();
+  }
 }
+
+BinlogPosition MyChangeBuilder::position_at(std::uint64_t offset) const {
+  BinlogPosition p{file_, offset, {}};
+  if (mysql_set_) {
+    p.gtid = mysql_set_->text();  // cached until the next commit changes the set
+    p.mysql_gtid_set = true;
+  } else {
+    p.gtid = gtid_list_text(gtids_);
+  }
+  return p;
+}
+
+BinlogPosition MyChangeBuilder::position() const { return position_at(next_offset_); }
 
 std::string MyChangeBuilder::at(const BinlogEvent& event) const {
   std::string where = fmt::format("{}:{} ({})", file_, event.offset, event.type_name());
@@ -154,23 +170,28 @@ void MyChangeBuilder::begin(const BinlogEvent& event, std::vector<StreamEvent>& 
   in_transaction_ = true;
   BeginEvent b;
   b.commit_time_us = static_cast<std::int64_t>(event.header.timestamp) * 1000000;
-  b.position = BinlogPosition{file_, event.offset, gtid_list_text(gtids_)}.to_string();
+  b.position = position_at(event.offset).to_string();
   out.emplace_back(std::move(b));
 }
 
 void MyChangeBuilder::commit(const BinlogEvent& event, std::uint64_t next_offset,
                              std::vector<StreamEvent>& out) {
   if (pending_gtid_) gtids_[pending_gtid_->domain_id] = *pending_gtid_;
+  if (pending_mysql_gtid_ && mysql_set_) {
+    // The number was checked at the GTID event.
+    (void)mysql_set_->add(pending_mysql_gtid_->first, pending_mysql_gtid_->second).ok();
+  }
   CommitEvent c;
   c.commit_time_us = commit_time_us_ != 0
                          ? commit_time_us_
                          : static_cast<std::int64_t>(event.header.timestamp) * 1000000;
-  c.position = BinlogPosition{file_, next_offset, gtid_list_text(gtids_)}.to_string();
+  c.position = position_at(next_offset).to_string();
   out.emplace_back(std::move(c));
   in_transaction_ = false;
   standalone_ = false;
   explicit_begin_ = false;
   pending_gtid_.reset();
+  pending_mysql_gtid_.reset();
   mysql_gtid_.clear();
   commit_time_us_ = 0;
   // Every transaction maps its tables again, so the ids need not outlive it; this keeps
@@ -212,6 +233,17 @@ Status MyChangeBuilder::feed_one(const BinlogEvent& event, std::uint64_t next_of
   if (const auto* g = event.get_if<GtidEvent>()) {
     if (in_transaction_)
       return fail(event, "a GTID event inside a transaction (no COMMIT before it)");
+    if (mysql_set_ && !g->anonymous) {
+      if (!g->tag.empty()) {
+        return fail(event, "a tagged GTID (" + g->gtid_text() +
+                               ") cannot be kept in the position's GTID set; tagged GTIDs "
+                               "(MySQL 8.4+) are not supported by the change stream");
+      }
+      if (g->gno < 1 || static_cast<std::uint64_t>(g->gno) > GtidSet::kMaxGno) {
+        return fail(event, "GTID " + g->gtid_text() + " has a transaction number out of range");
+      }
+      pending_mysql_gtid_.emplace(g->sid, static_cast<std::uint64_t>(g->gno));
+    }
     begin(event, out);
     mysql_gtid_ = g->anonymous ? std::string() : g->gtid_text();
     if (g->immediate_commit_timestamp) {

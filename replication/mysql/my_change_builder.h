@@ -6,7 +6,9 @@
 //   XID / QUERY COMMIT            -> CommitEvent
 //   QUERY with table DDL          -> BeginEvent, DdlEvent, CommitEvent
 // and keeps the position: the binlog file (from ROTATE), the offset of each event, and
-// the GTID list (MariaDB: one domain-server-seq per domain, updated at every GTID).
+// the GTIDs executed: MariaDB's list (one domain-server-seq per domain) or, when the
+// start position carries one, MySQL's GTID set, each transaction's GTID added at its
+// commit (XID, COMMIT, or the DDL statement itself).
 //
 // Positions are BinlogPosition text (my_position.h). A Begin carries where its
 // transaction starts; a Commit where the next one starts (the offset after the commit
@@ -32,6 +34,7 @@
 #include "replication/core/change.h"
 #include "replication/core/task_spec.h"
 #include "replication/mysql/binlog_event.h"
+#include "replication/mysql/gtid_set.h"
 #include "replication/mysql/my_position.h"
 #include "replication/mysql/my_stream_schema.h"
 #include "replication/mysql/my_stream_statement.h"
@@ -78,6 +81,7 @@ class MyChangeBuilder {
   Result<std::shared_ptr<const TableDesc>> describe(const TableMapEvent& map);
   Error fail(const BinlogEvent& event, const std::string& what) const;
   std::string at(const BinlogEvent& event) const;
+  BinlogPosition position_at(std::uint64_t offset) const;
 
   TableFilter filter_;
   StreamSchemaCache& source_schema_;
@@ -85,6 +89,10 @@ class MyChangeBuilder {
   std::uint64_t next_offset_ = 0;
   std::map<std::uint32_t, MariaGtid> gtids_;
   std::string mysql_gtid_;  // MySQL: the GTID of the transaction in progress, for messages
+  // MySQL: the executed GTID set, kept when the start position has one (gtid_mode=ON);
+  // the GTID of the open transaction joins it at the commit.
+  std::optional<GtidSet> mysql_set_;
+  std::optional<std::pair<GtidUuid, std::uint64_t>> pending_mysql_gtid_;
 
   bool in_transaction_ = false;
   bool standalone_ = false;      // MariaDB GTID without a COMMIT to follow (DDL)

@@ -271,6 +271,7 @@ Result<MyFullLoadResult> run_mysql_full_load(const TaskSpec& spec, storage::Stat
   SourceCheckOptions check_options;
   check_options.needs_stream = needs_stream;
   check_options.schema_create = spec.schema.create;
+  check_options.resume_by_gtid = spec.mysql.resume_by == MyResumeBy::kGtid;
   if (watermarks) {
     check_options.watermark = true;
     check_options.signal_database = read.signal.database;

@@ -4,12 +4,18 @@
 
 #include <charconv>
 
+#include "replication/mysql/gtid_set.h"
+
 namespace tideway::replication::mysql {
 namespace {
 
 constexpr std::string_view kGtidTag = ";gtid=";
 constexpr std::size_t kMaxFileName = 512;   // FN_REFLEN on the server
 constexpr std::size_t kMaxGtidList = 4096;  // one "d-s-n" per domain; far more than any server
+// A MySQL set: ~60 bytes per UUID with one interval; a thousand UUIDs is far more than a
+// real topology has. With the file name the whole position still fits a TEXT column
+// (65535 bytes: _tideway.apply_position.position on the target).
+constexpr std::size_t kMaxGtidSet = 60000;
 
 std::optional<std::uint64_t> parse_u64(std::string_view text) {
   std::uint64_t v = 0;
@@ -35,7 +41,7 @@ std::uint64_t sequence_of(std::string_view file) {
 }  // namespace
 
 std::string BinlogPosition::to_string() const {
-  if (gtid.empty()) return fmt::format("{}:{}", file, offset);
+  if (gtid.empty() && !mysql_gtid_set) return fmt::format("{}:{}", file, offset);
   return fmt::format("{}:{}{}{}", file, offset, kGtidTag, gtid);
 }
 
@@ -44,8 +50,16 @@ std::optional<BinlogPosition> BinlogPosition::parse(std::string_view text) {
   std::string_view location = text;
   if (const auto tag = text.find(kGtidTag); tag != std::string_view::npos) {
     const std::string_view gtid = text.substr(tag + kGtidTag.size());
-    if (gtid.size() > kMaxGtidList || !valid_gtid_list(gtid)) return std::nullopt;
-    p.gtid = std::string(gtid);
+    if (gtid.empty() || gtid.find(':') != std::string_view::npos) {
+      if (gtid.size() > kMaxGtidSet) return std::nullopt;
+      auto set = GtidSet::parse(gtid);
+      if (!set.ok()) return std::nullopt;
+      p.gtid = set->text();
+      p.mysql_gtid_set = true;
+    } else {
+      if (gtid.size() > kMaxGtidList || !valid_gtid_list(gtid)) return std::nullopt;
+      p.gtid = std::string(gtid);
+    }
     location = text.substr(0, tag);
   }
   const auto colon = location.rfind(':');
@@ -69,6 +83,33 @@ std::strong_ordering BinlogPosition::operator<=>(const BinlogPosition& other) co
   if (auto c = file_sequence() <=> other.file_sequence(); c != 0) return c;
   if (auto c = file <=> other.file; c != 0) return c;  // a renamed base: stable, not meaningful
   return offset <=> other.offset;
+}
+
+std::optional<bool> gtid_at_or_after(const BinlogPosition& a, const BinlogPosition& b) {
+  if (a.mysql_gtid_set != b.mysql_gtid_set) return std::nullopt;
+  if (a.mysql_gtid_set) {
+    auto sa = GtidSet::parse(a.gtid);
+    auto sb = GtidSet::parse(b.gtid);
+    if (!sa.ok() || !sb.ok()) return std::nullopt;
+    return sa->contains(*sb);
+  }
+  if (a.gtid.empty() || b.gtid.empty()) return std::nullopt;
+  std::size_t start = 0;
+  while (start < b.gtid.size()) {
+    auto end = b.gtid.find(',', start);
+    if (end == std::string::npos) end = b.gtid.size();
+    const std::string_view one(b.gtid.data() + start, end - start);
+    const auto dash = one.find('-');
+    const auto last = one.rfind('-');
+    if (dash == std::string_view::npos || last == dash) return std::nullopt;
+    const auto domain = parse_u64(one.substr(0, dash));
+    const auto seq = parse_u64(one.substr(last + 1));
+    if (!domain || !seq || *domain > 0xffffffffULL) return std::nullopt;
+    const auto mine = gtid_sequence(a.gtid, static_cast<std::uint32_t>(*domain));
+    if (!mine || *mine < *seq) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 std::optional<std::uint64_t> gtid_sequence(std::string_view gtid_list, std::uint32_t domain) {

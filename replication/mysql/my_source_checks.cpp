@@ -192,6 +192,15 @@ std::vector<std::string> binlog_setting_problems(
   return problems;
 }
 
+std::vector<std::string> gtid_resume_problems(bool mariadb, const std::string& gtid_mode) {
+  if (mariadb || gtid_mode == "ON") return {};
+  return {fmt::format(
+      "mysql.resume_by: gtid needs gtid_mode = ON on the source (it is {}); set "
+      "enforce_gtid_consistency = ON and gtid_mode = ON (stepping through OFF_PERMISSIVE and "
+      "ON_PERMISSIVE; Aurora/RDS: the parameter group), or use resume_by: file",
+      gtid_mode)};
+}
+
 Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<MyTable>& tables,
                                        const SourceCheckOptions& options) {
   SourceCheckReport report;
@@ -227,6 +236,18 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
       report.problems.push_back(fmt::format(
           "user {} may not see binlog positions; run GRANT BINLOG MONITOR ON *.* TO {} (MySQL and "
           "MariaDB before 10.5: REPLICATION CLIENT)", user, user));
+    }
+  }
+
+  if (options.needs_stream && options.resume_by_gtid) {
+    std::string mode = "ON";
+    if (!source.is_mariadb()) {
+      auto m = mysql_gtid_mode(source);
+      if (!m.ok()) return std::move(m).error();
+      mode = *m;
+    }
+    for (auto& p : gtid_resume_problems(source.is_mariadb(), mode)) {
+      report.problems.push_back(std::move(p));
     }
   }
 

@@ -22,6 +22,9 @@ struct SourceCheckOptions {
   // Watermark snapshot (my_watermark.h): commits in binlog order, and the right to
   // create and write the signal table.
   bool watermark = false;
+  // mysql.resume_by: gtid: a MySQL source must have gtid_mode=ON (positions then carry
+  // the executed GTID set); MariaDB always has GTIDs.
+  bool resume_by_gtid = false;
   std::string signal_database;
   std::string signal_table;
 };
@@ -63,6 +66,10 @@ class GrantSet {
 /// Problems in the server variables a binlog stream needs, by name (lower case) to value.
 std::vector<std::string> binlog_setting_problems(
     const std::vector<std::pair<std::string, std::string>>& variables);
+
+/// Problems with resuming by GTID (mysql.resume_by: gtid) given the source's gtid_mode
+/// (upper case; ignored for MariaDB, whose GTIDs are always on).
+std::vector<std::string> gtid_resume_problems(bool mariadb, const std::string& gtid_mode);
 
 /// "'user'@'host'" from CURRENT_USER()'s "user@host", for GRANT statements in messages.
 std::string grantee(const std::string& current_user);

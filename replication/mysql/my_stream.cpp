@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "replication/core/event_queue.h"
 #include "replication/core/load_state.h"
+#include "replication/mysql/gtid_set.h"
 #include "replication/mysql/my_handoff.h"
 #include "replication/mysql/my_stream_reader.h"
 #include "replication/mysql/my_watermark.h"
@@ -38,6 +39,55 @@ Status check_not_purged(MyConnection& source, const BinlogPosition& start) {
       fmt::format("position {} no longer on the source ({} was purged; the oldest "
                   "binlog is {}); a new full load is needed",
                   start.to_string(), start.file, logs->empty() ? "none" : logs->text(0, 0)));
+}
+
+/// Before a start by GTID: the position must carry GTIDs the source understands and, on
+/// MySQL, the source must still have every transaction not in them (gtid_purged within
+/// our set). MariaDB checks its own list when the dump starts (error 1236 if gone).
+Status check_gtids_available(MyConnection& source, const BinlogPosition& start) {
+  if (source.is_mariadb()) {
+    if (start.mysql_gtid_set) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("mysql.resume_by: gtid: position {} holds a MySQL GTID set, "
+                                    "but {} is a MariaDB server",
+                                    start.to_string(), source.endpoint().describe()));
+    }
+    // Without a list the file is needed to look it up (BINLOG_GTID_POS).
+    if (start.gtid.empty()) return check_not_purged(source, start);
+    return {};
+  }
+  auto mode = mysql_gtid_mode(source);
+  if (!mode.ok()) return std::move(mode).error();
+  if (*mode != "ON") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("mysql.resume_by: gtid needs gtid_mode=ON on the source {} "
+                                  "(it is {}); set gtid_mode=ON and "
+                                  "enforce_gtid_consistency=ON, or use resume_by: file",
+                                  source.endpoint().describe(), *mode));
+  }
+  if (!start.mysql_gtid_set) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("mysql.resume_by: gtid: position {} carries no MySQL GTID set "
+                                  "(gtid_mode was not ON when it was recorded); use "
+                                  "resume_by: file, or a new full load with gtid_mode=ON",
+                                  start.to_string()));
+  }
+  auto ours = GtidSet::parse(start.gtid);
+  if (!ours.ok()) return std::move(ours).error().with_context("position " + start.to_string());
+  auto purged = source.query("SELECT @@global.gtid_purged");
+  if (!purged.ok()) {
+    return std::move(purged).error().with_context("reading the source's gtid_purged");
+  }
+  auto gone = GtidSet::parse(purged->text(0, 0));
+  if (!gone.ok()) return std::move(gone).error().with_context("reading the source's gtid_purged");
+  if (!ours->contains(*gone)) {
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("position {} no longer on the source (its binlogs were "
+                                  "purged of transactions the task has not applied: "
+                                  "gtid_purged is {}); a new full load is needed",
+                                  start.to_string(), gone->text()));
+  }
+  return {};
 }
 
 /// Settings the stream works without but not as well: said once per session.
@@ -145,23 +195,38 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
   status.target_binlog_disabled = (*applier)->target_binlog_disabled();
 
   // Resume at the furthest durable point: the checkpoint, or the target's own position
-  // when a crash came between the target commit and the checkpoint.
+  // when a crash came between the target commit and the checkpoint. By GTID, "further"
+  // is judged by GTIDs when both positions carry them: after a failover the recorded
+  // file positions are the old server's and say nothing about the new one.
+  const bool by_gtid = spec.mysql.resume_by == MyResumeBy::kGtid;
   BinlogPosition start = stream_start;
+  const auto take_if_further = [&](const BinlogPosition& p) {
+    if (by_gtid) {
+      if (auto after = gtid_at_or_after(p, start)) {
+        if (*after) start = p;
+        return;
+      }
+    }
+    if (p > start) start = p;
+  };
   auto checkpoint = state.load_checkpoint();
   if (!checkpoint.ok()) return std::move(checkpoint).error();
   if (checkpoint->has_value()) {
-    if (auto p = BinlogPosition::parse(**checkpoint); p && *p > start) start = *p;
+    if (auto p = BinlogPosition::parse(**checkpoint)) take_if_further(*p);
   }
-  if (const auto& applied = (*applier)->applied_position(); applied && *applied > start) {
-    start = *applied;
+  if (const auto& applied = (*applier)->applied_position()) take_if_further(*applied);
+  if (by_gtid) {
+    if (Status s = check_gtids_available(**source_sql, start); !s.ok()) return s;
+  } else if (Status s = check_not_purged(**source_sql, start); !s.ok()) {
+    return s;
   }
-  if (Status s = check_not_purged(**source_sql, start); !s.ok()) return s;
   warn_about_settings(**source_sql);
-  if (start.gtid.empty() && (*source_sql)->is_mariadb()) {
+  if (start.gtid.empty() && !start.mysql_gtid_set && (*source_sql)->is_mariadb()) {
     auto gtid = gtid_at(**source_sql, start);
     if (!gtid.ok()) return std::move(gtid).error();
     start.gtid = *gtid;
   }
+  if (by_gtid) (*applier)->drop_passed_windows(start);
   status.set_applied(start.to_string());
   status.set_checkpointed(start.to_string());
   status.set_received(start.to_string());
@@ -170,7 +235,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
   client.server_id = options.server_id != 0 ? options.server_id : default_server_id(spec.id);
   client.heartbeat = options.heartbeat;
   client.read_timeout = options.read_timeout;
-  auto reader = MyStreamReader::start(spec, start, **source_sql, client);
+  auto reader = MyStreamReader::start(spec, start, **source_sql, client, by_gtid);
   if (!reader.ok()) {
     if (reader.error().code == ErrorCode::kNotFound) {
       return make_error(ErrorCode::kNotFound,
@@ -180,8 +245,11 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
     }
     return std::move(reader).error();
   }
+  status.started_by_gtid = (*reader)->started_by_gtid();
+  if (status.started_by_gtid) (*applier)->started_after_gtids();
   kLog.info("streaming", {{"task", spec.id},
                           {"from", start.to_string()},
+                          {"by", status.started_by_gtid ? "gtid" : "file"},
                           {"server_id", client.server_id},
                           {"target_binlog", (*applier)->target_binlog_note()}});
 

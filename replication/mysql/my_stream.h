@@ -12,8 +12,12 @@
 // purged stops the task with the position.
 //
 // Positions (checkpoints, _tideway.apply_position, status) are BinlogPosition text:
-//   "<file>:<offset of the next transaction>;gtid=<GTID list after it>"
-//   e.g. "mariadb-bin.000031:1879;gtid=0-1-1042"   (the GTID part on MariaDB only)
+//   "<file>:<offset of the next transaction>;gtid=<GTIDs executed after it>"
+//   e.g. "mariadb-bin.000031:1879;gtid=0-1-1042"      (MariaDB: the GTID list)
+//        "binlog.000012:4711;gtid=3e11fa47-...:1-77"  (MySQL, gtid_mode=ON: the set)
+// With mysql.resume_by: gtid each session starts after the GTIDs of the furthest durable
+// position rather than at its file and offset, which works on any server of the
+// topology (a promoted replica after a failover); task_spec.h MyResumeBy.
 
 #include <atomic>
 #include <chrono>
@@ -63,6 +67,7 @@ class MyStreamStatus {
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
   std::atomic<bool> target_binlog_disabled{false};  // sql_log_bin = 0 took effect
+  std::atomic<bool> started_by_gtid{false};         // the current session's dump started by GTID
   ApplyStats apply;  // committed changes per table and operation, batch figures
 
  private:

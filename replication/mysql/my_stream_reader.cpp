@@ -11,7 +11,8 @@ namespace tideway::replication::mysql {
 Result<std::unique_ptr<MyStreamReader>> MyStreamReader::start(const TaskSpec& spec,
                                                               const BinlogPosition& start,
                                                               MyConnection& source_sql,
-                                                              const BinlogClientOptions& options) {
+                                                              const BinlogClientOptions& options,
+                                                              bool by_gtid) {
   std::unique_ptr<MyStreamReader> r(new MyStreamReader());
   auto client = BinlogClient::connect(spec.source, options);
   if (!client.ok()) return std::move(client).error();
@@ -25,7 +26,7 @@ Result<std::unique_ptr<MyStreamReader>> MyStreamReader::start(const TaskSpec& sp
   });
   r->decoder_ = std::make_unique<EventDecoder>(std::move(decode));
   r->builder_ = std::make_unique<MyChangeBuilder>(spec.tables, start, *r->schema_);
-  if (Status s = r->client_->start(start); !s.ok()) return std::move(s).error();
+  if (Status s = r->client_->start(start, by_gtid); !s.ok()) return std::move(s).error();
   return r;
 }
 

@@ -26,13 +26,15 @@ namespace tideway::replication::mysql {
 
 class MyStreamReader {
  public:
-  /// Connects as a replica and starts the dump at `start` (a transaction boundary).
+  /// Connects as a replica and starts the dump at `start` (a transaction boundary): by
+  /// its file and offset, or after its GTIDs when `by_gtid` (or it names no file).
   /// `source_sql` (an ordinary source session) answers information_schema questions; it
   /// must outlive the reader and be used by the reader's thread only.
   static Result<std::unique_ptr<MyStreamReader>> start(const TaskSpec& spec,
                                                        const BinlogPosition& start,
                                                        MyConnection& source_sql,
-                                                       const BinlogClientOptions& options);
+                                                       const BinlogClientOptions& options,
+                                                       bool by_gtid = false);
 
   /// Reads one packet and appends the stream events it yields. `heartbeat` is set when
   /// the packet was a heartbeat (the source is idle and everything has been sent).
@@ -44,6 +46,7 @@ class MyStreamReader {
   /// Where the next event starts, with the GTID list of the transactions completed.
   BinlogPosition position() const { return builder_->position(); }
   bool in_transaction() const { return builder_->in_transaction(); }
+  bool started_by_gtid() const { return client_->started_by_gtid(); }
   /// Header time (Unix seconds) of the last event that was not a heartbeat.
   std::uint32_t last_event_time() const { return builder_->last_event_time(); }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "replication/mysql/gtid_set.h"
+
 namespace tideway::replication::mysql {
 namespace {
 
@@ -31,6 +33,14 @@ Status upsert_signal(MyConnection& control, const SignalTable& signal, const std
                     signal.table));
   }
   return {};
+}
+
+/// A position as the signal table shows it (VARCHAR(700)): a MySQL GTID set can be longer
+/// than that (one UUID per server the source ever had), so on MySQL the row shows file and
+/// offset only; the load's own record of the chunk keeps the whole position.
+std::string signal_text(const BinlogPosition& p) {
+  if (!p.mysql_gtid_set) return p.to_string();
+  return BinlogPosition{p.file, p.offset, {}}.to_string();
 }
 
 }  // namespace
@@ -89,6 +99,16 @@ std::vector<std::string> watermark_setting_problems(
       it->second)};
 }
 
+Result<std::string> mysql_gtid_mode(MyConnection& source) {
+  auto r = source.query("SELECT @@global.gtid_mode");
+  if (!r.ok()) {
+    // Servers before MySQL 5.6 have no GTIDs at all.
+    if (r.error().message.find("error 1193") != std::string::npos) return std::string("OFF");
+    return std::move(r).error().with_context("reading the source's gtid_mode");
+  }
+  return upper(r->text(0, 0));
+}
+
 Result<BinlogPosition> read_binlog_position(MyConnection& source) {
   auto status = source.query("SHOW MASTER STATUS");
   if (!status.ok() && status.error().message.find("error 1064") != std::string::npos) {
@@ -113,6 +133,26 @@ Result<BinlogPosition> read_binlog_position(MyConnection& source) {
       return std::move(gtid).error().with_context("reading the GTID list at " + p.to_string());
     }
     p.gtid = gtid->text(0, 0);
+  } else {
+    // MySQL: with gtid_mode=ON, Executed_Gtid_Set (the 5th column) is the set executed
+    // at exactly File/Position (the server reads both under one lock).
+    auto mode = mysql_gtid_mode(source);
+    if (!mode.ok()) return std::move(mode).error();
+    if (*mode == "ON") {
+      if (status->columns.size() < 5) {
+        return make_error(ErrorCode::kCorruption,
+                          fmt::format("{}: SHOW MASTER STATUS has no Executed_Gtid_Set column "
+                                      "although gtid_mode is ON",
+                                      source.endpoint().describe()));
+      }
+      auto set = GtidSet::parse(status->text(0, 4));
+      if (!set.ok()) {
+        return std::move(set).error().with_context(
+            "reading Executed_Gtid_Set of " + source.endpoint().describe());
+      }
+      p.gtid = set->text();
+      p.mysql_gtid_set = true;
+    }
   }
   auto checked = BinlogPosition::parse(p.to_string());
   if (!checked) {
@@ -178,7 +218,7 @@ Result<BinlogPosition> write_low_watermark(MyConnection& control, const SignalTa
   auto before = read_binlog_position(control);
   if (!before.ok()) return std::move(before).error();
   if (Status s = upsert_signal(control, signal, task_id, table, chunk, "low_position",
-                               before->to_string());
+                               signal_text(*before));
       !s.ok()) {
     return std::move(s).error();
   }
@@ -191,7 +231,7 @@ Result<BinlogPosition> write_high_watermark(MyConnection& control, const SignalT
   auto high = read_binlog_position(control);
   if (!high.ok()) return std::move(high).error();
   if (Status s = upsert_signal(control, signal, task_id, table, chunk, "high_position",
-                               high->to_string());
+                               signal_text(*high));
       !s.ok()) {
     return std::move(s).error();
   }

@@ -65,8 +65,8 @@
 // Deferring those indexes until the stream has passed every handoff window would lift
 // this.
 //
-// MySQL's Executed_Gtid_Set is not kept with the positions (BinlogPosition holds
-// MariaDB GTID lists only): on MySQL the positions are file:offset.
+// On MySQL with gtid_mode=ON every position also carries the executed GTID set read
+// with it (SHOW MASTER STATUS's Executed_Gtid_Set), so the stream can start by GTID.
 
 #include <optional>
 #include <string>
@@ -107,9 +107,13 @@ std::vector<std::string> watermark_setting_problems(
     bool mariadb, const std::vector<std::pair<std::string, std::string>>& variables);
 
 /// The source's current binlog position: SHOW MASTER STATUS (SHOW BINARY LOG STATUS on
-/// MySQL 8.2+), on MariaDB with the GTID list at that point. MySQL GTID sets are not
-/// kept (positions are file:offset there). kConflict when the binlog is off.
+/// MySQL 8.2+), on MariaDB with the GTID list at that point, on MySQL with gtid_mode=ON
+/// with its Executed_Gtid_Set. kConflict when the binlog is off.
 Result<BinlogPosition> read_binlog_position(MyConnection& source);
+
+/// A MySQL source's @@global.gtid_mode in upper case ("ON", "OFF", "ON_PERMISSIVE", ...);
+/// "OFF" for a server without GTIDs (error 1193, unknown variable).
+Result<std::string> mysql_gtid_mode(MyConnection& source);
 
 /// Creates the signal table (and its database) if missing; an existing one must be
 /// InnoDB, or its commits would not take part in the binlog's commit order.

@@ -60,3 +60,24 @@ TEST_CASE("A wrong mysql section names the key and what is accepted") {
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().message.find("snapshot, signal_table") != std::string::npos);
 }
+
+TEST_CASE("mysql.resume_by is file by default, gtid when asked, and kept in the stored form") {
+  auto plain = daemon::parse_task_spec(kBase, "task.yaml");
+  REQUIRE(plain.ok());
+  CHECK(plain->mysql.resume_by == replication::MyResumeBy::kFile);
+  auto gtid =
+      daemon::parse_task_spec(std::string(kBase) + "mysql: {resume_by: gtid}\n", "task.yaml");
+  REQUIRE(gtid.ok());
+  CHECK(gtid->mysql.resume_by == replication::MyResumeBy::kGtid);
+  auto again = daemon::parse_task_spec(daemon::task_spec_to_json(*gtid).dump(), "stored");
+  REQUIRE(again.ok());
+  CHECK(again->mysql.resume_by == replication::MyResumeBy::kGtid);
+
+  auto bad =
+      daemon::parse_task_spec(std::string(kBase) + "mysql: {resume_by: offset}\n", "task.yaml");
+  REQUIRE_FALSE(bad.ok());
+  INFO(bad.error().message);
+  CHECK(bad.error().message.find("'offset' is not a way to resume; expected file or gtid") !=
+        std::string::npos);
+  CHECK(bad.error().message.find("resume_by") != std::string::npos);
+}

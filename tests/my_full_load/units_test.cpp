@@ -102,6 +102,16 @@ TEST_CASE("Binlog settings a stream cannot work with are each named with their f
   CHECK(problems[3].find("server_id is 0") != std::string::npos);
 }
 
+TEST_CASE("resume_by gtid needs gtid_mode ON on MySQL, nothing on MariaDB") {
+  CHECK(gtid_resume_problems(false, "ON").empty());
+  CHECK(gtid_resume_problems(true, "OFF").empty());  // MariaDB: GTIDs are always on
+  const auto off = gtid_resume_problems(false, "ON_PERMISSIVE");
+  REQUIRE(off.size() == 1);
+  CHECK(off[0].find("mysql.resume_by: gtid needs gtid_mode = ON on the source (it is "
+                    "ON_PERMISSIVE)") != std::string::npos);
+  CHECK(off[0].find("resume_by: file") != std::string::npos);
+}
+
 TEST_CASE("DEFINER clauses become CURRENT_USER, and only in the statement's head") {
   std::string old;
   CHECK(rewrite_definer("CREATE ALGORITHM=UNDEFINED DEFINER=`admin`@`%` SQL SECURITY DEFINER "
