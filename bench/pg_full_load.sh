@@ -7,6 +7,8 @@
 #     pre-created table without its primary key (the key is then built separately, and the
 #     "+ PK" row adds that time, since tideway and pgcopydb both end with the key built);
 #   - the same pipe with COPY (FORMAT binary), which is what tideway uses for these types;
+#   - the text pipe for all four tables, one after another, then their keys (what a
+#     shell loop over the tables would do);
 #   - pgcopydb clone --table-jobs 2 --index-jobs 2 (whole database, as the admin);
 #   - tideway run (mode full_load): pgbench_accounts alone with workers 1 and 2, and all
 #     four tables with workers 2;
@@ -66,6 +68,11 @@ pg_dump -h "$BENCH_HOST" -p "$SRC_PORT" -U "$ADMIN" -d "$SRC_DB" -t pgbench_acco
   --section=pre-data --no-owner --no-acl >"$BENCH_TMP/accounts-pre.sql"
 pg_dump -h "$BENCH_HOST" -p "$SRC_PORT" -U "$ADMIN" -d "$SRC_DB" -t pgbench_accounts --schema-only \
   --section=post-data --no-owner --no-acl >"$BENCH_TMP/accounts-post.sql"
+
+for section in pre post; do
+  pg_dump -h "$BENCH_HOST" -p "$SRC_PORT" -U "$ADMIN" -d "$SRC_DB" $(printf -- '-t %s ' "${TABLES[@]}") \
+    --schema-only --section="$section-data" --no-owner --no-acl >"$BENCH_TMP/all-$section.sql"
+done
 
 # ---------------------------------------------------------------------------------------
 # One measurement
@@ -129,6 +136,25 @@ run_pipe() {  # VARIANT text|binary
   record "$variant+pk" "$ONE_ROWS"
 }
 
+run_pipe_all() {  # the text pipe for all four tables, one after another, then their keys
+  local variant=pipe_text_4t copy_wall copy_rss copy_tree t script="set -euo pipefail"
+  fresh_target "$MIGRATOR"
+  psql "${DST_CONN[@]}" -v ON_ERROR_STOP=1 -o /dev/null -f "$BENCH_TMP/all-pre.sql"
+  for t in "${TABLES[@]}"; do
+    script+=$'\n'"$(printf '%q ' psql "${SRC_CONN[@]}" -v ON_ERROR_STOP=1 -c "\\copy $t TO STDOUT") |
+      $(printf '%q ' psql "${DST_CONN[@]}" -v ON_ERROR_STOP=1 -c "\\copy $t FROM STDIN")"
+  done
+  timed "$BENCH_TMP/$variant.log" bash -c "$script"
+  verify "$variant" "${TABLES[@]}"
+  copy_wall=$T_WALL copy_rss=$T_RSS_KB copy_tree=$T_TREE_KB
+  timed "$BENCH_TMP/$variant-pk.log" psql "${DST_CONN[@]}" -v ON_ERROR_STOP=1 -o /dev/null \
+    -f "$BENCH_TMP/all-post.sql"
+  T_WALL=$(awk -v a="$copy_wall" -v b="$T_WALL" 'BEGIN { printf "%.3f", a + b }')
+  ((T_RSS_KB >= copy_rss)) || T_RSS_KB=$copy_rss
+  ((T_TREE_KB >= copy_tree)) || T_TREE_KB=$copy_tree
+  record "$variant+pk" "$ALL_ROWS"
+}
+
 run_pgcopydb() {
   local variant=pgcopydb dir=$BENCH_TMP/pgcopydb
   fresh_target "$ADMIN"
@@ -162,7 +188,7 @@ run_tideway() {  # VARIANT WORKERS all|one [nokey]
   record "$variant" "$rows"
 }
 
-VARIANTS=(pipe_text pipe_binary tideway_1t_w1 tideway_1t_w2 tideway_4t_w2 pgcopydb)
+VARIANTS=(pipe_text pipe_binary tideway_1t_w1 tideway_1t_w2 tideway_4t_w2 pgcopydb pipe_text_4t)
 if ((DIAGNOSTIC)); then VARIANTS+=(tideway_1t_w2_nokey); fi
 for ((run = 1; run <= RUNS; run++)); do
   say "run $run/$RUNS"
@@ -172,6 +198,7 @@ for ((run = 1; run <= RUNS; run++)); do
     case $v in
       pipe_text) run_pipe pipe_text text ;;
       pipe_binary) run_pipe pipe_binary binary ;;
+      pipe_text_4t) run_pipe_all ;;
       tideway_1t_w1) run_tideway "$v" 1 one ;;
       tideway_1t_w2) run_tideway "$v" 2 one ;;
       tideway_4t_w2) run_tideway "$v" 2 all ;;
@@ -213,6 +240,7 @@ row tideway_1t_w2 "tideway full_load, workers 2" 1 "$ONE_ROWS"
 if ((DIAGNOSTIC)); then
   row tideway_1t_w2_nokey "tideway workers 2, target without key (diag.)" 1 "$ONE_ROWS"
 fi
+row pipe_text_4t+pk "raw text pipes, one table after another + PKs" 4 "$ALL_ROWS"
 row pgcopydb "pgcopydb clone, 2 table + 2 index jobs" 4 "$ALL_ROWS"
 row tideway_4t_w2 "tideway full_load, workers 2" 4 "$ALL_ROWS"
 
@@ -225,4 +253,5 @@ printf '  %-52s %s\n' \
   "tideway w2 / raw text pipe:" "$(ratio tideway_1t_w2 pipe_text)" \
   "tideway w2 / raw text pipe + PK:" "$(ratio tideway_1t_w2 pipe_text+pk)" \
   "tideway w2 / raw binary pipe + PK:" "$(ratio tideway_1t_w2 pipe_binary+pk)" \
+  "tideway 4 tables w2 / raw text pipes + PKs (4 tables):" "$(ratio tideway_4t_w2 pipe_text_4t+pk)" \
   "tideway 4 tables w2 / pgcopydb (4 tables):" "$(ratio tideway_4t_w2 pgcopydb)"

@@ -19,7 +19,8 @@ nlohmann::json postgres_json(const replication::PostgresOptions& pg) {
   nlohmann::json j = {{"slot_name", pg.slot_name},
                       {"publication_name", pg.publication_name},
                       {"stream_in_progress", replication::stream_in_progress_name(
-                                                 pg.stream_in_progress)}};
+                                                 pg.stream_in_progress)},
+                      {"maintenance_work_mem", pg.maintenance_work_mem}};
   if (!pg.logical_decoding_work_mem.empty()) {
     j["logical_decoding_work_mem"] = pg.logical_decoding_work_mem;
   }

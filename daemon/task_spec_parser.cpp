@@ -57,10 +57,9 @@ Endpoint parse_endpoint(YamlMapReader& root, const std::string& key) {
   return e;
 }
 
-/// A PostgreSQL memory setting as the server accepts it for logical_decoding_work_mem:
-/// digits and a unit, 64kB to INT_MAX kB. It goes into a SET statement, so nothing else
-/// may pass.
-bool valid_work_mem(const std::string& text) {
+/// A PostgreSQL memory setting as the server accepts it: digits and a unit, `min_kb` to
+/// INT_MAX kB. It goes into a SET statement, so nothing else may pass.
+bool valid_memory_setting(const std::string& text, std::int64_t min_kb) {
   static const std::regex kSize("([0-9]{1,10})(kB|MB|GB)");
   std::smatch m;
   if (!std::regex_match(text, m, kSize)) return false;
@@ -68,7 +67,7 @@ bool valid_work_mem(const std::string& text) {
   const std::int64_t factor = m[2] == "kB" ? 1 : m[2] == "MB" ? 1024 : 1024 * 1024;
   if (n > std::int64_t{2147483647} / factor) return false;
   const std::int64_t kb = n * factor;
-  return kb >= 64 && kb <= 2147483647;
+  return kb >= min_kb && kb <= 2147483647;
 }
 
 TaskSpec parse(const YAML::Node& node, const std::string& origin) {
@@ -139,14 +138,23 @@ TaskSpec parse(const YAML::Node& node, const std::string& origin) {
                                                       "off", *mode));
     }
     if (auto mem = pg->optional_string("logical_decoding_work_mem")) {
-      if (!valid_work_mem(*mem)) {
+      if (!valid_memory_setting(*mem, 64)) {
         pg->fail("logical_decoding_work_mem",
                  fmt::format("'{}' is not valid; expected a size with unit kB, MB or GB "
                              "between 64kB and 2147483647kB, such as 64MB", *mem));
       }
       spec.postgres.logical_decoding_work_mem = *mem;
     }
-    pg->finish("slot_name, publication_name, stream_in_progress, logical_decoding_work_mem");
+    if (auto mem = pg->optional_string("maintenance_work_mem")) {
+      if (!valid_memory_setting(*mem, 1024)) {
+        pg->fail("maintenance_work_mem",
+                 fmt::format("'{}' is not valid; expected a size with unit kB, MB or GB "
+                             "between 1MB and 2147483647kB, such as 512MB", *mem));
+      }
+      spec.postgres.maintenance_work_mem = *mem;
+    }
+    pg->finish("slot_name, publication_name, stream_in_progress, logical_decoding_work_mem, "
+               "maintenance_work_mem");
   }
   if (auto my = root.optional_map("mysql")) {
     if (auto mode = my->optional_string("snapshot")) {

@@ -65,6 +65,10 @@ struct PostgresOptions {
   /// kB, MB or GB): past it the server streams (or spills) a transaction. Default: empty,
   /// the server's own setting (64MB unless changed).
   std::string logical_decoding_work_mem;
+  /// maintenance_work_mem of the target session that builds primary keys and indexes
+  /// after the load ("1MB".."2147483647kB"): with the server's default (64MB) sorting a
+  /// large table's key spills to disk. Set for that one session only, with SET LOCAL.
+  std::string maintenance_work_mem = "512MB";  // Default: 512MB.
 };
 
 /// How a MySQL-family source's full load ties its chunks to binlog positions

@@ -40,12 +40,22 @@ Result<bool> step_done(PgConnection& target, const std::string& task, const std:
   return q->rows() > 0;
 }
 
+/// `index_memory`: maintenance_work_mem for this step's transaction (the key and index
+/// builds after the load), empty for the server's own.
 Status run_schema_step(PgConnection& target, const std::string& task, const std::string& step,
-                       const std::vector<DdlStatement>& ddl) {
+                       const std::vector<DdlStatement>& ddl, const std::string& index_memory = {}) {
   auto done = step_done(target, task, step);
   if (!done.ok()) return std::move(done).error();
   if (*done) return {};
   if (auto b = target.exec("BEGIN"); !b.ok()) return std::move(b).error();
+  if (!index_memory.empty()) {
+    // The value was checked when the task spec was read (digits and a unit only).
+    if (auto m = target.exec("SET LOCAL maintenance_work_mem = '" + index_memory + "'"); !m.ok()) {
+      (void)target.exec("ROLLBACK").ok();
+      return std::move(m).error().with_context(
+          "setting postgresql.maintenance_work_mem for the index builds after the load");
+    }
+  }
   if (Status s = apply_ddl(target, ddl); !s.ok()) {
     (void)target.exec("ROLLBACK").ok();
     return s;
@@ -377,7 +387,9 @@ Result<FullLoadResult> run_full_load(const TaskSpec& spec, storage::StateStore& 
   if (spec.schema.create) {
     auto plan = plan_schema(**source, *tables);
     if (!plan.ok()) return std::move(plan).error();
-    if (Status s = run_schema_step(**target, spec.id, "after_load", plan->after_load); !s.ok()) {
+    if (Status s = run_schema_step(**target, spec.id, "after_load", plan->after_load,
+                                   spec.postgres.maintenance_work_mem);
+        !s.ok()) {
       return std::move(s).error();
     }
     // Foreign keys and triggers go on now when nothing follows the load, or when the

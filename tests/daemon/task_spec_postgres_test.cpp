@@ -79,3 +79,25 @@ TEST_CASE("A wrong postgresql section names the key and what is accepted") {
             "slot_name, publication_name, stream_in_progress, logical_decoding_work_mem") !=
         std::string::npos);
 }
+
+TEST_CASE("postgresql.maintenance_work_mem for the index builds has a default, is kept in "
+          "the stored form, and a wrong size names the key") {
+  auto plain = daemon::parse_task_spec(kBase, "task.yaml");
+  REQUIRE(plain.ok());
+  CHECK(plain->postgres.maintenance_work_mem == "512MB");
+  auto set = daemon::parse_task_spec(
+      std::string(kBase) + "postgresql: {maintenance_work_mem: 2GB}\n", "task.yaml");
+  REQUIRE(set.ok());
+  CHECK(set->postgres.maintenance_work_mem == "2GB");
+  auto again = daemon::parse_task_spec(daemon::task_spec_to_json(*set).dump(), "stored");
+  REQUIRE(again.ok());
+  CHECK(again->postgres.maintenance_work_mem == "2GB");
+  for (const char* size : {"1023kB", "512", "1TB", "'1GB'; DROP TABLE x"}) {
+    auto bad = daemon::parse_task_spec(
+        std::string(kBase) + "postgresql: {maintenance_work_mem: \"" + size + "\"}\n", "t.yaml");
+    INFO(size);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("maintenance_work_mem") != std::string::npos);
+    CHECK(bad.error().message.find("between 1MB and 2147483647kB") != std::string::npos);
+  }
+}
