@@ -87,4 +87,7 @@ class MyStreamDb {
 /// A sandbox endpoint; `admin` selects the admin account.
 replication::Endpoint sandbox_endpoint(bool source, const std::string& database, bool admin);
 
+/// Every row of each table equal on source and target (Catch REQUIREs, naming the table).
+void require_identical(MyStreamDb& db, const std::vector<std::string>& tables);
+
 }  // namespace tideway::test

@@ -15,15 +15,7 @@ using namespace tideway::replication;
 
 namespace {
 
-void require_identical(test::MyStreamDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
-  }
-}
+using test::require_identical;
 
 /// Where the transaction of the first statement containing `text` starts, at or after
 /// `from`, read from the source's own binlog (SHOW BINLOG EVENTS).

@@ -66,11 +66,7 @@ const char* kRows = R"(
 )";
 
 void require_identical(test::MyStreamDb& db, const std::string& table) {
-  INFO("table " << table);
-  const auto src = db.source_rows(table);
-  const auto dst = db.target_rows(table);
-  REQUIRE(src.size() == dst.size());
-  for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
+  test::require_identical(db, std::vector<std::string>{table});
 }
 
 }  // namespace
