@@ -6,9 +6,7 @@
 // table included, so a replayed or lost change shows up as a duplicate or a gap), the
 // children of deleted parents gone (InnoDB does not log cascades), and the checkpoint
 // advanced to what the target holds.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,20 +25,17 @@
 #include "storage/state_store.h"
 #include "tests/my_full_load/my_test_db.h"
 #include "tests/support/sandbox_env.h"
+#include "tests/support/tideway_process.h"
 
 using namespace tideway;
 using replication::mysql::BinlogPosition;
 namespace fs = std::filesystem;
-extern char** environ;
 
 namespace {
 
 const std::vector<std::string> kTables = {"accounts", "ledger", "parent", "child", "marker"};
 
-struct Exit {
-  bool killed = false;  // ended by SIGKILL
-  int code = -1;
-};
+using Exit = test::ProcessExit;
 
 class TidewayRun {
  public:
@@ -74,44 +69,14 @@ class TidewayRun {
   }
 
   void start(const std::string& failpoint = "") {
-    const std::string bin = test::required_env("TIDEWAY_BIN");
-    std::vector<std::string> args = {
-        bin, "run", "--task", (dir_ / "task.yaml").string(), "--data-dir", data_dir()};
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string(*e).rfind("TIDEWAY_FAILPOINT=", 0) != 0) env.emplace_back(*e);
-    }
-    if (!failpoint.empty()) env.push_back("TIDEWAY_FAILPOINT=" + failpoint);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
     // Each run logs to its own file, so "streaming" means this run is streaming.
     ++runs_;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = log_path(runs_).string();
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = test::spawn_tideway_run((dir_ / "task.yaml").string(), data_dir(),
+                                   log_path(runs_).string(), failpoint, true);
   }
 
   /// Waits up to `seconds` for the process to end.
-  std::optional<Exit> wait(int seconds) {
-    for (int i = 0; i < seconds * 20; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        Exit e;
-        e.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-        e.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return e;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return std::nullopt;
-  }
+  std::optional<Exit> wait(int seconds) { return test::wait_for_exit(pid_, seconds); }
   void signal(int sig) { ::kill(pid_, sig); }
 
   /// Waits until the current run has finished its load and reads the binlog.

@@ -4,9 +4,7 @@
 // identical to the source, no row twice.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,17 +22,14 @@
 #include "tests/my_full_load/my_test_db.h"
 #include "tests/my_watermark/source_writer.h"
 #include "tests/support/sandbox_env.h"
+#include "tests/support/tideway_process.h"
 
 using namespace tideway;
 namespace fs = std::filesystem;
-extern char** environ;
 
 namespace {
 
-struct Exit {
-  bool killed = false;
-  int code = -1;
-};
+using Exit = test::ProcessExit;
 
 // One `tideway run` process on a task file for the sandbox pair.
 class TidewayRun {
@@ -68,42 +63,12 @@ class TidewayRun {
   const std::string& id() const { return id_; }
 
   void start(const std::string& failpoint = "") {
-    const std::string bin = test::required_env("TIDEWAY_BIN");
-    std::vector<std::string> args = {bin, "run", "--task", (dir_ / "task.yaml").string(),
-                                     "--data-dir", (dir_ / "data").string()};
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string(*e).rfind("TIDEWAY_FAILPOINT=", 0) != 0) env.emplace_back(*e);
-    }
-    if (!failpoint.empty()) env.push_back("TIDEWAY_FAILPOINT=" + failpoint);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = (dir_ / "run.log").string();
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    REQUIRE(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = test::spawn_tideway_run((dir_ / "task.yaml").string(), (dir_ / "data").string(),
+                                   (dir_ / "run.log").string(), failpoint, false);
   }
 
   /// Waits up to `seconds` (0: just looks) for the process to end.
-  std::optional<Exit> wait(int seconds) {
-    for (int i = 0; i <= seconds * 20; ++i) {
-      int status = 0;
-      if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        Exit e;
-        e.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-        e.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return e;
-      }
-      if (i < seconds * 20) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return std::nullopt;
-  }
+  std::optional<Exit> wait(int seconds) { return test::wait_for_exit(pid_, seconds); }
   void signal(int sig) { ::kill(pid_, sig); }
 
   std::string log() const {
