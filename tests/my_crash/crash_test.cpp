@@ -23,6 +23,7 @@
 #include "replication/core/load_state.h"
 #include "replication/mysql/my_position.h"
 #include "storage/state_store.h"
+#include "tests/support/require_identical.h"
 #include "tests/my_full_load/my_test_db.h"
 #include "tests/support/sandbox_env.h"
 #include "tests/support/tideway_process.h"
@@ -238,13 +239,7 @@ class Writer {
 };
 
 void require_identical(test::MyTestDb& db) {
-  for (const auto& t : kTables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
-  }
+  test::require_identical(db, kTables);
   // The keyless table's rows come in equal pairs from the writer; a replayed or lost
   // insert would leave an odd count somewhere (the comparison above catches it too, but
   // this names the failure).

@@ -14,6 +14,7 @@
 #include "replication/core/load_state.h"
 #include "replication/mysql/my_full_load.h"
 #include "storage/state_store.h"
+#include "tests/support/require_identical.h"
 #include "tests/my_full_load/my_test_db.h"
 
 using namespace tideway;
@@ -21,6 +22,8 @@ using namespace tideway::replication;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::require_identical;
 
 struct TempStore {
   fs::path dir;
@@ -84,16 +87,6 @@ void seed_shop(test::MyTestDb& db) {
     INSERT INTO counters (k) SELECT seq % 7 FROM seq_1_to_100;
     ANALYZE TABLE customers, orders, items, tags, events, counters;
   )");
-}
-
-void require_identical(test::MyTestDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    CHECK(src == dst);
-  }
 }
 
 std::string show_create(test::MyTestDb& db, bool source, const std::string& table) {

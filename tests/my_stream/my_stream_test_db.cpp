@@ -200,14 +200,4 @@ bool MyStreamDb::sync(int seconds) {
   return false;
 }
 
-void require_identical(MyStreamDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
-  }
-}
-
 }  // namespace tideway::test

@@ -22,6 +22,7 @@
 #include "replication/mysql/my_connection.h"
 #include "replication/mysql/my_stream.h"
 #include "storage/state_store.h"
+#include "tests/support/require_identical.h"
 
 namespace tideway::test {
 
@@ -86,8 +87,5 @@ class MyStreamDb {
 
 /// A sandbox endpoint; `admin` selects the admin account.
 replication::Endpoint sandbox_endpoint(bool source, const std::string& database, bool admin);
-
-/// Every row of each table equal on source and target (Catch REQUIREs, naming the table).
-void require_identical(MyStreamDb& db, const std::vector<std::string>& tables);
 
 }  // namespace tideway::test

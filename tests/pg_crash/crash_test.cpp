@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "replication/core/lsn.h"
+#include "tests/support/require_identical.h"
 #include "tests/support/pg_test_db.h"
 #include "tests/support/sandbox_env.h"
 #include "tests/support/tideway_process.h"
@@ -139,13 +140,7 @@ void write_burst(test::PgTestDb& db, int round) {
 }
 
 void require_identical(test::PgTestDb& db) {
-  for (const char* t : {"accounts", "ledger", "marker"}) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
-  }
+  test::require_identical(db, {"accounts", "ledger", "marker"});
 }
 
 /// Runs the crash scenario for one failpoint; `during_stream`: the failpoint is on the

@@ -9,6 +9,7 @@
 #include "replication/core/load_state.h"
 #include "replication/postgres/pg_full_load.h"
 #include "storage/state_store.h"
+#include "tests/support/require_identical.h"
 #include "tests/support/pg_test_db.h"
 #include "tests/support/temp_state_store.h"
 
@@ -17,6 +18,8 @@ using namespace tideway::replication;
 namespace fs = std::filesystem;
 
 namespace {
+
+using test::require_identical;
 
 
 void seed_shop(test::PgTestDb& db) {
@@ -44,16 +47,6 @@ void seed_shop(test::PgTestDb& db) {
     INSERT INTO notes SELECT repeat('x', g % 50), g FROM generate_series(1, 12000) g;
     ANALYZE;
   )");
-}
-
-void require_identical(test::PgTestDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    CHECK(src == dst);
-  }
 }
 
 }  // namespace

@@ -8,15 +8,6 @@
 
 namespace tideway::test {
 
-void require_identical(PgTestDb& db, const std::vector<std::string>& tables) {
-  for (const auto& t : tables) {
-    INFO("table " << t);
-    const auto src = db.source_rows(t);
-    const auto dst = db.target_rows(t);
-    REQUIRE(src.size() == dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) REQUIRE(src[i] == dst[i]);
-  }
-}
 
 StreamHarness::StreamHarness(PgTestDb& db, const std::string& task_id)
     : db_(db), spec_(db.task_spec(task_id)) {

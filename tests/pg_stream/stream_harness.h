@@ -16,11 +16,10 @@
 #include "replication/postgres/pg_stream.h"
 #include "storage/state_store.h"
 #include "tests/support/pg_test_db.h"
+#include "tests/support/require_identical.h"
 
 namespace tideway::test {
 
-/// Every row of each table is the same on source and target (Catch2 REQUIREs).
-void require_identical(PgTestDb& db, const std::vector<std::string>& tables);
 
 class StreamHarness {
  public:
