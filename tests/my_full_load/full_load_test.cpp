@@ -165,8 +165,16 @@ TEST_CASE("A MySQL full load recreates the schema and copies every row exactly")
       db.source_value("SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', -1)"));
   CHECK(std::count(result->definers_rewritten.begin(), result->definers_rewritten.end(),
                    view_rewrite) == 1);
-  // The keyless table was reported.
-  CHECK(result->warnings ==
+  // The keyless table was reported, and nothing else but, when other tests write to the
+  // shared source server while the snapshots open (CTest runs suites in parallel), the
+  // warning that the chunks may show different moments.
+  std::vector<std::string> warnings;
+  for (const auto& w : result->warnings) {
+    if (w.rfind("the source was written while the workers' snapshots opened", 0) != 0) {
+      warnings.push_back(w);
+    }
+  }
+  CHECK(warnings ==
         std::vector<std::string>{fmt::format(
             "table {}.events has no primary key: one worker copies it in one chunk, and the "
             "change stream will find its rows by all columns", db.name())});
