@@ -26,12 +26,26 @@ std::string range_where(const std::string& lower, const std::string& upper) {
 Result<ChunkPlan> plan_integer_key(PgConnection& conn, const PgTable& table,
                                    std::int64_t chunk_rows) {
   const std::string key = conn.quote_ident(table.primary_key[0]);
-  auto bounds = conn.exec(fmt::format("SELECT min({0}), max({0}), count(*) FROM {1}", key,
-                                      qualified_name(conn, table.schema, table.name)));
+  const std::string name = qualified_name(conn, table.schema, table.name);
+  // min and max come from the key's index; the row count is only sized, not counted:
+  // count(*) reads the whole table (0.3 s per 5M rows) while the loaders wait. The
+  // estimate is the planner's own: rows per page at the last ANALYZE/VACUUM times the
+  // pages the table has now, so a table that grew since is still sized right.
+  auto bounds = conn.exec(fmt::format(
+      "SELECT min({0}), max({0}), (SELECT CASE WHEN c.reltuples > 0 AND c.relpages > 0 THEN "
+      "ceil(c.reltuples / c.relpages * greatest(pg_relation_size(c.oid) / "
+      "current_setting('block_size')::bigint, 1))::bigint END FROM pg_class c WHERE c.oid = "
+      "{2}::regclass) FROM ONLY {1}",
+      key, name, conn.quote_literal(name)));
   if (!bounds.ok()) return std::move(bounds).error();
+  if (bounds->is_null(0, 2) && !bounds->is_null(0, 0)) {
+    // Never analyzed nor vacuumed: no density to go by, so count.
+    bounds = conn.exec(fmt::format("SELECT min({0}), max({0}), count(*) FROM ONLY {1}", key, name));
+    if (!bounds.ok()) return std::move(bounds).error();
+  }
   ChunkPlan plan;
   plan.method = ChunkMethod::kIntegerKey;
-  const std::int64_t rows = bounds->as_int(0, 2);
+  const std::int64_t rows = bounds->is_null(0, 2) ? 0 : bounds->as_int(0, 2);
   if (bounds->is_null(0, 0) || rows <= chunk_rows) {
     plan.chunks.push_back({0, "", "whole table"});
     return plan;

@@ -102,6 +102,41 @@ TEST_CASE("A full load recreates the schema and copies every row exactly") {
   CHECK(again->rows == 0);
 }
 
+TEST_CASE("Integer-key chunks are sized from the planner's density, or counted when never analyzed") {
+  test::PgTestDb db("fl_sizing");
+  // No autovacuum on these two, so nothing analyzes them behind the test's back.
+  db.source_sql(R"(
+    CREATE TABLE never_analyzed (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+    INSERT INTO never_analyzed SELECT g, 'v' || g FROM generate_series(1, 9000) g;
+    CREATE TABLE grown (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+    INSERT INTO grown SELECT g, 'v' || g FROM generate_series(1, 1000) g;
+    ANALYZE grown;
+    INSERT INTO grown SELECT g, 'v' || g FROM generate_series(1001, 20000) g;
+  )");
+  REQUIRE(db.source_value("SELECT relpages FROM pg_class WHERE relname = 'never_analyzed'") == "0");
+  REQUIRE(db.source_value("SELECT reltuples FROM pg_class WHERE relname = 'grown'") == "1000");
+  test::TempStateStore store;
+  TaskSpec spec = db.task_spec("sizing");
+  spec.full_load.workers = 2;
+  spec.full_load.chunk_rows = 1000;
+  LoadProgress progress;
+  std::atomic<bool> stop{false};
+  auto result = postgres::run_full_load(spec, *store, progress, stop);
+  REQUIRE(result.ok());
+  require_identical(db, {"never_analyzed", "grown"});
+
+  LoadStateStore state(*store, "sizing");
+  auto plans = state.load_plans();
+  REQUIRE(plans.ok());
+  // Counted: exactly 9000 rows in chunks of 1000.
+  CHECK(plans->at("public.never_analyzed").chunks.size() == 9);
+  // Rows per page from the ANALYZE of 1000 rows, times the pages 20000 rows take now:
+  // about 20 chunks, where the stale row count alone would have made one.
+  const auto grown_chunks = plans->at("public.grown").chunks.size();
+  CHECK(grown_chunks >= 16);
+  CHECK(grown_chunks <= 24);
+}
+
 TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row twice") {
   test::PgTestDb db("fl_resume");
   seed_shop(db);
