@@ -143,6 +143,19 @@ void require_identical(test::PgTestDb& db) {
   test::require_identical(db, {"accounts", "ledger", "marker"});
 }
 
+// The slot was told exactly what the target holds: no more (a lost change), no less
+// (WAL held forever).
+void require_slot_confirms_applied(test::PgTestDb& db, const TidewayRun& run) {
+  const auto confirmed = replication::Lsn::parse(db.source_value(
+      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
+      run.spec().postgres.slot_name + "'"));
+  const auto applied = replication::Lsn::parse(db.target_value(
+      "SELECT end_lsn FROM _tideway.apply_position WHERE task_id = 'crash'"));
+  REQUIRE(confirmed.has_value());
+  REQUIRE(applied.has_value());
+  CHECK(*confirmed == *applied);
+}
+
 /// Runs the crash scenario for one failpoint; `during_stream`: the failpoint is on the
 /// stream side, so writes must happen before it can trigger.
 void crash_and_recover(const std::string& failpoint, bool during_stream) {
@@ -184,14 +197,7 @@ void crash_and_recover(const std::string& failpoint, bool during_stream) {
     CHECK(run.log().find("msg=\"handoff window\"") != std::string::npos);
   }
   // The slot was told what the target holds.
-  const auto confirmed = replication::Lsn::parse(db.source_value(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
-      run.spec().postgres.slot_name + "'"));
-  const auto applied = replication::Lsn::parse(db.target_value(
-      "SELECT end_lsn FROM _tideway.apply_position WHERE task_id = 'crash'"));
-  REQUIRE(confirmed.has_value());
-  REQUIRE(applied.has_value());
-  CHECK(*confirmed == *applied);
+  require_slot_confirms_applied(db, run);
 }
 
 }  // namespace
@@ -285,12 +291,5 @@ TEST_CASE("kill -9 while a streamed transaction is spooled, then the restart rec
   CHECK_FALSE(fs::exists(spool));
   require_identical(db);
   CHECK(db.target_value("SELECT count(*) FROM accounts WHERE id > 200000") == "59900");
-  const auto confirmed = replication::Lsn::parse(db.source_value(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" +
-      run.spec().postgres.slot_name + "'"));
-  const auto applied = replication::Lsn::parse(db.target_value(
-      "SELECT end_lsn FROM _tideway.apply_position WHERE task_id = 'crash'"));
-  REQUIRE(confirmed.has_value());
-  REQUIRE(applied.has_value());
-  CHECK(*confirmed == *applied);
+  require_slot_confirms_applied(db, run);
 }
