@@ -14,21 +14,21 @@ std::string key(const std::string& task, std::uint64_t seq) {
   return fmt::format("{}/{:016d}", task, seq);
 }
 
+// Below this a sequence fits key()'s 16 digits, so keys sort as the numbers do.
+constexpr std::uint64_t kMaxKeyedSequence = 9'999'999'999'999'999;
 
 }  // namespace
 
 std::uint64_t Journal::next_sequence(const std::string& task) {
   auto it = last_.find(task);
   if (it == last_.end()) {
+    // First entry for this task since the daemon started: continue after the last one
+    // stored (one seek, however long the journal is).
     std::uint64_t last = 0;
-    (void)store_
-        .scan_prefix(storage::Family::kJournal, task + "/",
-                     [&](std::string_view k, std::string_view) {
-                       last = std::strtoull(std::string(k.substr(task.size() + 1)).c_str(),
-                                            nullptr, 10);
-                       return true;
-                     })
-        .ok();
+    auto k = store_.last_key(storage::Family::kJournal, task + "/");
+    if (k.ok() && k->has_value()) {
+      last = std::strtoull((*k)->substr(task.size() + 1).c_str(), nullptr, 10);
+    }
     it = last_.emplace(task, last).first;
   }
   return ++it->second;
@@ -65,14 +65,19 @@ void Journal::record(const std::string& task, log::Level level, const std::strin
 Result<std::vector<nlohmann::json>> Journal::page(const std::string& task, std::uint64_t after,
                                                   std::size_t limit) const {
   std::vector<nlohmann::json> out;
+  // Keys are the sequence in 16 digits, so the page starts with a seek to after + 1; the
+  // sequence check stays for numbers too long for that width.
+  const std::string from = after < kMaxKeyedSequence ? key(task, after + 1) : std::string();
   Status s = store_.scan_prefix(
-      storage::Family::kJournal, task + "/", [&](std::string_view, std::string_view value) {
+      storage::Family::kJournal, task + "/",
+      [&](std::string_view, std::string_view value) {
         auto j = nlohmann::json::parse(value, nullptr, false);
         if (j.is_discarded()) return true;
         if (j.value("seq", std::uint64_t{0}) <= after) return true;
         out.push_back(std::move(j));
         return out.size() < limit;
-      });
+      },
+      from);
   if (!s.ok()) return std::move(s).error();
   return out;
 }

@@ -214,12 +214,17 @@ Status StateStore::write(const WriteSet& writes, Durability durability) {
 
 Status StateStore::scan_prefix(
     Family family, std::string_view prefix,
-    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+    const std::function<bool(std::string_view, std::string_view)>& visit,
+    std::string_view from) const {
   if (db_ == nullptr) return make_error(ErrorCode::kUnavailable, "state store is closed");
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(family)));
-  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+  // A `from` outside the prefix would skip or leave it: start at the prefix then.
+  const std::string_view start = from.substr(0, prefix.size()) == prefix && from > prefix
+                                     ? from
+                                     : prefix;
+  for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
     rocksdb::Slice v = it->value();
@@ -229,6 +234,28 @@ Status StateStore::scan_prefix(
     return to_error(it->status(), fmt::format("cannot scan {}", family_name(family)));
   }
   return {};
+}
+
+Result<std::optional<std::string>> StateStore::last_key(Family family,
+                                                       std::string_view prefix) const {
+  if (db_ == nullptr) return make_error(ErrorCode::kUnavailable, "state store is closed");
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(family)));
+  // Every key with the prefix sorts below prefix + 0xff... as long as no key byte after
+  // the prefix is 0xff; ours are printable. Seek there, then step back.
+  std::string upper(prefix);
+  upper.append(8, '\xff');
+  it->SeekForPrev(upper);
+  if (!it->status().ok()) {
+    return to_error(it->status(), fmt::format("cannot read the last key of {}", family_name(family)));
+  }
+  if (!it->Valid()) return std::optional<std::string>();
+  rocksdb::Slice k = it->key();
+  if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(k.ToString());
 }
 
 }  // namespace tideway::storage

@@ -83,10 +83,15 @@ class StateStore {
   Status write(const WriteSet& writes, Durability durability = Durability::kSynced);
 
   /// Calls `visit` for each key starting with `prefix`, in key order, until it returns
-  /// false. Sees a consistent snapshot of the store.
+  /// false. Sees a consistent snapshot of the store. `from` (a key with that prefix)
+  /// starts the scan there instead of at the first key: paging through a long family
+  /// costs the page, not everything before it.
   Status scan_prefix(Family family, std::string_view prefix,
                      const std::function<bool(std::string_view key, std::string_view value)>&
-                         visit) const;
+                         visit,
+                     std::string_view from = {}) const;
+  /// The greatest key starting with `prefix`, if any (one seek, not a scan).
+  Result<std::optional<std::string>> last_key(Family family, std::string_view prefix) const;
 
   /// Flushes memtables and closes; later calls fail. Called by the destructor too.
   Status close();

@@ -127,3 +127,45 @@ TEST_CASE("A closed store refuses writes instead of crashing") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == ErrorCode::kUnavailable);
 }
+
+TEST_CASE("A scan can start inside its prefix, and the last key of a prefix is one seek") {
+  TempDir tmp;
+  auto store = open_ok(tmp.str());
+  WriteSet writes;
+  for (const char* k : {"t1/01", "t1/02", "t1/03", "t1/04", "t1-b/01", "t2/01"}) {
+    writes.put(Family::kJournal, k, k);
+  }
+  REQUIRE(store->write(writes).ok());
+  auto scan = [&](std::string_view prefix, std::string_view from) {
+    std::vector<std::string> seen;
+    REQUIRE(store
+                ->scan_prefix(
+                    Family::kJournal, prefix,
+                    [&](std::string_view k, std::string_view) {
+                      seen.emplace_back(k);
+                      return true;
+                    },
+                    from)
+                .ok());
+    return seen;
+  };
+  CHECK(scan("t1/", "t1/03") == std::vector<std::string>{"t1/03", "t1/04"});
+  CHECK(scan("t1/", "t1/025") == std::vector<std::string>{"t1/03", "t1/04"});
+  CHECK(scan("t1/", "t1/05").empty());
+  // A start outside the prefix is ignored rather than leaving the prefix's keys out.
+  CHECK(scan("t1/", "t0/99") == std::vector<std::string>{"t1/01", "t1/02", "t1/03", "t1/04"});
+  CHECK(scan("t1/", "t2/01") == std::vector<std::string>{"t1/01", "t1/02", "t1/03", "t1/04"});
+
+  auto last = store->last_key(Family::kJournal, "t1/");
+  REQUIRE(last.ok());
+  CHECK(last->value_or("none") == "t1/04");
+  last = store->last_key(Family::kJournal, "t1-b/");
+  REQUIRE(last.ok());
+  CHECK(last->value_or("none") == "t1-b/01");
+  last = store->last_key(Family::kJournal, "t3/");
+  REQUIRE(last.ok());
+  CHECK_FALSE(last->has_value());
+  last = store->last_key(Family::kCheckpoints, "t1/");
+  REQUIRE(last.ok());
+  CHECK_FALSE(last->has_value());
+}
