@@ -92,9 +92,14 @@ Result<std::vector<SnapshotSession>> open_snapshot_sessions(const Endpoint& sour
     for (const auto& s : sessions) aligned = aligned && s.position == sessions.front().position;
     if (aligned) break;
     if (attempt == attempts) {
-      kLog.info(
+      // Not an error: the stream's handoff windows converge the chunks. But a unique
+      // secondary index, added after the load, may then meet a value that two chunks
+      // read at different positions both hold, so say so where an operator looks.
+      kLog.warn(
           "worker snapshots are at different binlog positions; each chunk records its "
-          "own",
+          "own and the stream converges them, but a unique secondary index added after "
+          "the load can meet a value two such chunks both hold (the task then stops with "
+          "a duplicate entry; a new load fixes it)",
           {{"sessions", sessions.size()}, {"earliest", earliest_position(sessions)->to_string()}});
       break;
     }

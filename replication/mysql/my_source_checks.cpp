@@ -302,7 +302,9 @@ Result<SourceCheckReport> check_source(MyConnection& source, const std::vector<M
             "its chunks show different moments, so if rows hand values of that index to each "
             "other while it is copied, adding the index after the load fails with a duplicate "
             "entry and the task stops (nothing is applied wrongly; a new load is needed); on "
-            "MariaDB, mysql.snapshot: consistent_snapshot avoids this",
+            "MariaDB, mysql.snapshot: consistent_snapshot avoids this whenever its workers' "
+            "snapshots open at one binlog position, as they do unless commits land during "
+            "every attempt to align them",
             table, unique->text(r, 1)));
       }
     }

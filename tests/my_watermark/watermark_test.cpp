@@ -265,7 +265,9 @@ TEST_CASE("Watermark snapshot: a source user that may not write the signal table
                             "hand values of that index to each other while it is copied, adding "
                             "the index after the load fails with a duplicate entry and the task "
                             "stops (nothing is applied wrongly; a new load is needed); on "
-                            "MariaDB, mysql.snapshot: consistent_snapshot avoids this",
+                            "MariaDB, mysql.snapshot: consistent_snapshot avoids this whenever its "
+                            "workers' snapshots open at one binlog position, as they do "
+                            "unless commits land during every attempt to align them",
                             db.name())});
   LoadStateStore state(*temp.store, spec.id);
   auto done = state.load_done(db.name() + ".t");
