@@ -155,3 +155,31 @@ TEST_CASE("PostgreSQL source: a session idle in a transaction is reported", "[as
 }
 
 }  // namespace tideway::test
+
+namespace tideway::test {
+
+TEST_CASE("A full_load task is not blocked by what only the change stream needs",
+          "[assess][pg]") {
+  PgTestDb db("assess_mode");
+  db.source_sql("CREATE TABLE keyed (id int PRIMARY KEY, v text)");
+  db.source_sql("CREATE TABLE keyless (a int, b text)");
+  replication::TaskSpec spec = db.task_spec("assess-mode");
+
+  spec.mode = replication::TaskMode::kFullLoadAndCdc;
+  auto streaming = assess::assess_task(spec, 0);
+  REQUIRE(streaming.ok());
+  require_finding(*streaming, "pg.no_replica_identity", "public.keyless", Severity::kBlocker);
+  CHECK(streaming->verdict() == "blocked");
+  CHECK(assess::blocking_findings(*streaming).size() == 1);
+
+  spec.mode = replication::TaskMode::kFullLoad;
+  auto load_only = assess::assess_task(spec, 0);
+  REQUIRE(load_only.ok());
+  require_finding(*load_only, "pg.no_replica_identity", "public.keyless", Severity::kInfo);
+  CHECK(find_finding(*load_only, "pg.no_replica_identity", "public.keyless")->why.find(
+            "this task's mode is full_load") != std::string::npos);
+  CHECK(load_only->verdict() != "blocked");
+  CHECK(assess::blocking_findings(*load_only).empty());
+}
+
+}  // namespace tideway::test
