@@ -27,6 +27,8 @@ Usage:
   tideway run --task FILE --data-dir DIR run one task in the foreground (resumes from
                                          the state in DIR); SIGINT/SIGTERM stop it
                                          at a consistent point
+      [--acknowledge ID[:OBJECT],...]    before its first load the task is assessed;
+                                         blockers not acknowledged stop it (exit 3)
   tideway status --data-dir DIR [--json] phase, position and per-table progress of
                                          the tasks in DIR (works while they run)
   tideway binlog decode FILE...          print every event of MySQL/MariaDB binlog files

@@ -9,7 +9,7 @@ namespace tideway::daemon {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;       // runtime failure; a restart may help
 inline constexpr int kExitUsage = 2;         // bad command line, config, or listen address
-inline constexpr int kExitBlocked = 3;       // `tideway assess` found blockers
+inline constexpr int kExitBlocked = 3;       // assessment blockers (`tideway assess`, `tideway run`)
 inline constexpr int kExitStateStore = 4;    // state store locked by another process, or corrupt
 
 }  // namespace tideway::daemon

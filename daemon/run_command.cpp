@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "daemon/assessment_gate.h"
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
 #include "daemon/progress_display.h"
@@ -88,16 +89,67 @@ Result<std::string> run_stream_until_stop(const TaskEngine& engine, const std::s
   return stream->figures().checkpointed;
 }
 
+/// "a,b" into `out`; false when an id is empty.
+bool split_acknowledgements(const std::string& value, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = value.find(',', start);
+    std::string id = value.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (id.empty()) return false;
+    out.push_back(std::move(id));
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
+}
+
+/// The daemon's assessment gate before a task's first load (assessment_gate.h). Returns
+/// the exit code when the run must end here, -1 to go on.
+int gate_first_load(const replication::TaskSpec& spec, storage::StateStore& store,
+                    const std::vector<std::string>& acknowledged) {
+  auto gate = assess_before_first_load(spec, store, acknowledged);
+  if (!gate.ok()) {
+    kLog.error("task failed", {{"task", spec.id}, {"error", gate.error().message}});
+    return gate.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (!gate->has_value()) return -1;  // loaded before: not assessed again
+  const GateOutcome& outcome = **gate;
+  for (const auto& f : outcome.assessment.findings) {
+    if (f.severity != assess::Severity::kWarning) continue;
+    kLog.warn("assessment warning", {{"task", spec.id}, {"finding", f.id}, {"object", f.object},
+                                     {"why", f.why}, {"remediation", f.remediation}});
+  }
+  if (!outcome.open_blockers.empty()) {
+    std::string ids;
+    for (const auto& f : outcome.open_blockers) ids += (ids.empty() ? "" : ",") + f.id;
+    const Error refusal = gate_refusal(
+        spec.id, outcome.open_blockers,
+        fmt::format("--acknowledge {} (or ID:OBJECT for one object)", ids));
+    kLog.error("task refused before its load", {{"task", spec.id}, {"error", refusal.message}});
+    return kExitBlocked;
+  }
+  kLog.info("assessment before the load", {{"task", spec.id},
+                                          {"verdict", outcome.assessment.verdict()},
+                                          {"acknowledged", acknowledged.size()}});
+  return -1;
+}
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
   std::string task_file, data_dir;
+  std::vector<std::string> acknowledged;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "--task" || args[i] == "--data-dir") && i + 1 >= args.size()) {
+    if ((args[i] == "--task" || args[i] == "--data-dir" || args[i] == "--acknowledge") &&
+        i + 1 >= args.size()) {
       return fail_usage(args[i] + " needs a value");
     }
     if (args[i] == "--task") task_file = args[++i];
     else if (args[i] == "--data-dir") data_dir = args[++i];
+    else if (args[i] == "--acknowledge") {
+      if (!split_acknowledgements(args[++i], acknowledged)) {
+        return fail_usage("--acknowledge needs finding ids (ID or ID:OBJECT, comma-separated)");
+      }
+    }
     else return fail_usage(fmt::format("run: unknown option '{}'", args[i]));
   }
   if (task_file.empty() || data_dir.empty()) return fail_usage("run needs --task FILE --data-dir DIR");
@@ -126,6 +178,9 @@ int cmd_run(const std::vector<std::string>& args) {
     std::fprintf(stderr, "tideway: task error: %s: %s\n", task_file.c_str(),
                  engine.error().message.c_str());
     return kExitUsage;
+  }
+  if (const int refused = gate_first_load(*spec, **store, acknowledged); refused >= 0) {
+    return refused;
   }
   replication::LoadProgress progress;
   kLog.info("task starting", {{"task", spec->id}, {"mode", replication::task_mode_name(spec->mode)},

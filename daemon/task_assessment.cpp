@@ -1,11 +1,11 @@
 // TaskManager's assessment of a task: run once when the task is created (for the
 // operator to read in GET /v1/tasks/{id}), and again on the runner thread before the
-// task's first load, where blockers the operator has not acknowledged stop it. A task
-// that has loaded before (a restart, a resume) is not assessed again: what it found then
-// was dealt with, and the source may since be fenced or busy with the migration itself.
+// task's first load, where blockers the operator has not acknowledged stop it
+// (assessment_gate.h).
 #include <fmt/format.h>
 
 #include "assess/assess.h"
+#include "daemon/assessment_gate.h"
 #include "daemon/task_manager.h"
 #include "daemon/task_manager_task.h"
 #include "replication/core/load_state.h"
@@ -56,38 +56,33 @@ void TaskManager::run_assessment_job(const std::string& id) {
 }
 
 Status TaskManager::assess_before_load(const std::string& id, const replication::TaskSpec& spec) {
-  replication::LoadStateStore state(store_, id);
-  if (auto loaded = state.load_task(); loaded.ok() && loaded->has_value()) return {};
   std::vector<std::string> acknowledged;
   {
     std::lock_guard lock(mutex_);
     if (Task* t = find(id)) acknowledged = t->acknowledged;
   }
-  auto a = assess::assess_task(spec, 0);
-  if (!a.ok()) return std::move(a).error().with_context("assessing the task before its load");
-  const auto open = assess::blocking_findings(*a, acknowledged);
+  auto gate = assess_before_first_load(spec, store_, acknowledged);
+  if (!gate.ok()) return std::move(gate).error();
+  if (!gate->has_value()) return {};  // loaded before: not assessed again
+  const GateOutcome& outcome = **gate;
   {
     std::lock_guard lock(mutex_);
     if (Task* t = find(id)) {
-      t->assessment = summary(*a);
+      t->assessment = summary(outcome.assessment);
       (void)persist(*t).ok();
     }
   }
-  if (open.empty()) {
+  if (outcome.open_blockers.empty()) {
     journal_.record(id, log::Level::kInfo, "assess",
-                    fmt::format("assessment before the load: {}{}", a->verdict(),
+                    fmt::format("assessment before the load: {}{}", outcome.assessment.verdict(),
                                 acknowledged.empty() ? std::string()
                                                      : fmt::format(" ({} acknowledged)",
                                                                    acknowledged.size())));
     return {};
   }
-  std::string ids;
-  for (const auto& f : open) ids += fmt::format("{}\"{}\"", ids.empty() ? "" : ", ", f.id);
-  return make_error(ErrorCode::kConflict,
-                    fmt::format("task {} has {} unacknowledged assessment blockers: {}; fix them, "
-                                "or accept them with POST /v1/tasks/{}/start and body "
-                                "{{\"acknowledge\": [{}]}}",
-                                id, open.size(), assess::describe_findings(open), id, ids));
+  return gate_refusal(id, outcome.open_blockers,
+                      fmt::format("POST /v1/tasks/{}/start and body {{\"acknowledge\": [{}]}}", id,
+                                  quoted_finding_ids(outcome.open_blockers)));
 }
 
 }  // namespace tideway::daemon
