@@ -318,6 +318,10 @@ struct Session {
         ReplicationMessage& msg = **m;
         if (msg.wal_end.value > status.source_wal_end) status.source_wal_end = msg.wal_end.value;
         if (msg.kind == ReplicationMessage::Kind::kKeepalive) {
+          // The server has sent everything before wal_end: that is what we have received
+          // (the write position of our status updates, pg_stat_replication.write_lsn, as
+          // native subscribers report it). Only the flush position releases WAL.
+          if (msg.wal_end.value > status.received_lsn) status.received_lsn = msg.wal_end.value;
           if (msg.reply_requested) {
             if (Status s = reader.send_feedback(Lsn{status.received_lsn.load()},
                                                 Lsn{status.checkpointed_lsn.load()});

@@ -247,8 +247,20 @@ TEST_CASE("On an idle source the slot still advances past WAL we do not need") {
     if (confirmed >= after_unrelated) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // The server's keepalives say it has sent everything up to there: the write position
+  // in pg_stat_replication follows, as it does for a native subscriber.
+  Lsn written;
+  for (int i = 0; i < 300; ++i) {
+    written = *Lsn::parse(db.source_value(
+        "SELECT coalesce(max(write_lsn), '0/0') FROM pg_stat_replication WHERE "
+        "application_name = 'tideway-stream' AND pid = (SELECT active_pid FROM "
+        "pg_replication_slots WHERE slot_name = '" + h.spec().postgres.slot_name + "')"));
+    if (written >= after_unrelated) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   REQUIRE(h.stop_stream().ok());
   CHECK(confirmed >= after_unrelated);
+  CHECK(written >= after_unrelated);
   // And it advanced through our own checkpoint, not around it.
   CHECK(confirmed.value <= h.status().checkpointed_lsn.load());
 }
