@@ -74,7 +74,7 @@ step "the application writes to the source (pgbench TPC-B, 2 clients, 20 s)"
 PGPASSWORD=$src_pw pgbench -n -c 2 -j 2 -T 20 -h "$TIDEWAY_PG_SOURCE_HOST" -p "$TIDEWAY_PG_SOURCE_PORT" -U "$TIDEWAY_PG_SOURCE_ADMIN_USER" "$db" > "$work/pgbench.log" 2>&1 &
 bench=$!
 
-step "tideway run: snapshot, parallel full load, then the change stream (log: $work/tideway.log)"
+step "tideway run: assessment, snapshot, parallel full load, then the change stream (log: $work/tideway.log)"
 "$bin" run --task "$work/task.yaml" --data-dir "$work/data" 2> "$work/tideway.log" &
 tw=$!
 trap 'kill -TERM $tw 2>/dev/null || true; kill $bench 2>/dev/null || true' EXIT
@@ -91,7 +91,7 @@ done
 kill -TERM "$tw"
 wait "$tw"
 trap - EXIT
-grep -E 'msg="(snapshot taken|full load finished|streaming|task stopped[^"]*)"' "$work/tideway.log" | sed 's/^/  /'
+grep -E 'msg="(assessment[^"]*|snapshot taken|full load finished|streaming|task stopped[^"]*)"' "$work/tideway.log" | sed 's/^/  /'
 echo
 "$bin" status --data-dir "$work/data"
 
@@ -166,7 +166,7 @@ done
 kill -TERM "$mtw"
 wait "$mtw"
 trap - EXIT
-grep -E 'msg="(full load finished|streaming|task stopped[^"]*)"' "$work/tideway-mariadb.log" | sed 's/^/  /'
+grep -E 'msg="(assessment[^"]*|full load finished|streaming|task stopped[^"]*)"' "$work/tideway-mariadb.log" | sed 's/^/  /'
 
 step "row-by-row comparison of the MariaDB source and target"
 printf '%-20s %12s %12s  %s\n' table source target result
