@@ -306,12 +306,18 @@ int cmd_status(const std::vector<std::string>& args) {
       std::printf("  last error: %s\n", t["last_error"].get<std::string>().c_str());
     }
     for (const auto& tb : t["tables"]) {
-      std::printf("  %-40s %4d/%-4d chunks  %lld/%lld rows  (%s)\n",
-                  tb["table"].get<std::string>().c_str(), tb["chunks_done"].get<int>(),
-                  tb["chunks_total"].get<int>(),
-                  static_cast<long long>(tb["rows_done"].get<std::int64_t>()),
-                  static_cast<long long>(tb["rows_estimated"].get<std::int64_t>()),
-                  tb["method"].get<std::string>().c_str());
+      const int chunks_done = tb["chunks_done"].get<int>();
+      const int chunks_total = tb["chunks_total"].get<int>();
+      const auto rows_done = tb["rows_done"].get<std::int64_t>();
+      const auto estimated = tb["rows_estimated"].get<std::int64_t>();
+      // The estimate is the planner's when the load began (0 for a table never analyzed):
+      // once every chunk is done the count is exact and the estimate says nothing more.
+      const std::string rows =
+          chunks_done == chunks_total ? fmt::format("{} rows, all copied", rows_done)
+          : estimated > 0             ? fmt::format("{} of ~{} rows", rows_done, estimated)
+                                      : fmt::format("{} rows so far", rows_done);
+      std::printf("  %-40s %4d/%-4d chunks  %s  (%s)\n", tb["table"].get<std::string>().c_str(),
+                  chunks_done, chunks_total, rows.c_str(), tb["method"].get<std::string>().c_str());
     }
   }
   return kExitOk;
