@@ -14,6 +14,7 @@ namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
 std::mutex g_sink_mutex;
+std::atomic<bool> g_status_line{false};  // see set_status_line_active
 std::function<void(std::string_view)> g_sink;
 
 // Under systemd, stderr is a journal stream: journald stamps time itself and reads the
@@ -92,6 +93,10 @@ const char* level_name(Level level) {
 void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
 Level level() { return g_level.load(std::memory_order_relaxed); }
 
+void set_status_line_active(bool active) {
+  g_status_line.store(active, std::memory_order_relaxed);
+}
+
 void set_sink(std::function<void(std::string_view)> sink) {
   std::lock_guard lock(g_sink_mutex);
   g_sink = std::move(sink);
@@ -129,6 +134,7 @@ void write(Level lvl, std::string_view component, std::string_view message,
     return;
   }
   if (journal) line.insert(0, fmt::format("<{}>", syslog_priority(lvl)));
+  if (g_status_line.load(std::memory_order_relaxed)) line.insert(0, "\r\x1b[2K");
   line.push_back('\n');
   // One write per line keeps lines whole even when other processes share stderr.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

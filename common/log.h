@@ -25,6 +25,10 @@ Level level();
 /// Replaces the output (stderr by default); for tests. Pass nullptr to restore stderr.
 void set_sink(std::function<void(std::string_view line)> sink);
 
+/// While a status line is drawn in place on the terminal (`tideway run`), each log line
+/// first clears it, so the two never share a row; the status is drawn again after.
+void set_status_line_active(bool active);
+
 struct Field {
   std::string_view key;
   std::string value;

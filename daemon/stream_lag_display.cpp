@@ -28,7 +28,10 @@ void StreamLagDisplay::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  if (tty_) std::fputs("\n", stderr);
+  if (tty_) {
+    std::fputs("\n", stderr);
+    log::set_status_line_active(false);
+  }
 }
 
 void StreamLagDisplay::loop() {
@@ -43,6 +46,7 @@ void StreamLagDisplay::loop() {
     if (!tty_ && ++ticks % 40 != 0) continue;
     const std::string line = render_();
     if (tty_) {
+      log::set_status_line_active(true);
       std::fprintf(stderr, "\r\x1b[2Kstreaming %s: %s", task_.c_str(), line.c_str());
     } else {
       kLog.info("streaming", {{"task", task_}, {"status", line}});
