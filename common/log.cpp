@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -14,7 +15,11 @@ namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
 std::mutex g_sink_mutex;
-std::atomic<bool> g_status_line{false};  // see set_status_line_active
+// The status block on screen (draw_status): how many rows up its first row is from the
+// cursor, and whether one is there at all. Guarded by g_sink_mutex.
+int g_status_rows_up = 0;
+bool g_status_on_screen = false;
+bool g_status_ends_in_newline = true;
 std::function<void(std::string_view)> g_sink;
 
 // Under systemd, stderr is a journal stream: journald stamps time itself and reads the
@@ -93,8 +98,38 @@ const char* level_name(Level level) {
 void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
 Level level() { return g_level.load(std::memory_order_relaxed); }
 
-void set_status_line_active(bool active) {
-  g_status_line.store(active, std::memory_order_relaxed);
+namespace {
+
+/// Cursor to the status block's first row, and clear from there to the end of the screen.
+std::string erase_status_locked() {
+  if (!g_status_on_screen) return {};
+  g_status_on_screen = false;
+  return (g_status_rows_up > 0 ? fmt::format("\x1b[{}A", g_status_rows_up) : std::string()) +
+         "\r\x1b[J";
+}
+
+void write_stderr(const std::string& bytes) {
+  // One write per piece keeps it whole even when other processes share stderr.
+  ssize_t ignored = ::write(STDERR_FILENO, bytes.data(), bytes.size());
+  (void)ignored;
+}
+
+}  // namespace
+
+void draw_status(std::string_view text) {
+  std::lock_guard lock(g_sink_mutex);
+  std::string out = erase_status_locked();
+  out.append(text);
+  g_status_rows_up = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  g_status_ends_in_newline = !text.empty() && text.back() == '\n';
+  g_status_on_screen = true;
+  write_stderr(out);
+}
+
+void end_status() {
+  std::lock_guard lock(g_sink_mutex);
+  if (g_status_on_screen && !g_status_ends_in_newline) write_stderr("\n");
+  g_status_on_screen = false;
 }
 
 void set_sink(std::function<void(std::string_view)> sink) {
@@ -134,11 +169,9 @@ void write(Level lvl, std::string_view component, std::string_view message,
     return;
   }
   if (journal) line.insert(0, fmt::format("<{}>", syslog_priority(lvl)));
-  if (g_status_line.load(std::memory_order_relaxed)) line.insert(0, "\r\x1b[2K");
+  line.insert(0, erase_status_locked());
   line.push_back('\n');
-  // One write per line keeps lines whole even when other processes share stderr.
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  write_stderr(line);
 }
 
 }  // namespace tideway::log

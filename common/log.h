@@ -25,9 +25,13 @@ Level level();
 /// Replaces the output (stderr by default); for tests. Pass nullptr to restore stderr.
 void set_sink(std::function<void(std::string_view line)> sink);
 
-/// While a status line is drawn in place on the terminal (`tideway run`), each log line
-/// first clears it, so the two never share a row; the status is drawn again after.
-void set_status_line_active(bool active);
+/// A block of status text redrawn in place at the bottom of a terminal (`tideway run`'s
+/// per-table bars, or the stream's status line), written through the log's stderr so the
+/// two never garble each other: each draw replaces the block drawn before, a log line
+/// first erases the block (the next draw puts it back below the line), and end_status()
+/// leaves the last drawing on screen for good. `text` may end with a newline or not.
+void draw_status(std::string_view text);
+void end_status();
 
 struct Field {
   std::string_view key;

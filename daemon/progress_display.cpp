@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -48,6 +47,7 @@ void ProgressDisplay::stop() {
   wake_.notify_all();  // the run ends now, not at the display's next tick
   if (thread_.joinable()) thread_.join();
   draw(true);
+  if (tty_) log::end_status();  // the final bars stay; what follows goes below them
 }
 
 std::string ProgressDisplay::render_line(const replication::TableProgressView& v,
@@ -104,11 +104,8 @@ void ProgressDisplay::draw(bool final_draw) {
   int name_width = 10;
   for (const auto& v : views) name_width = std::max<int>(name_width, static_cast<int>(v.table.size()));
   std::string out;
-  if (drawn_lines_ > 0) out += fmt::format("\x1b[{}A", drawn_lines_);  // back to the first bar
-  for (const auto& v : views) out += "\x1b[2K" + render_line(v, name_width) + "\n";
-  drawn_lines_ = static_cast<int>(views.size());
-  std::fputs(out.c_str(), stderr);
-  std::fflush(stderr);
+  for (const auto& v : views) out += render_line(v, name_width) + "\n";
+  log::draw_status(out);  // replaces the bars drawn before, below any log line since
 }
 
 }  // namespace tideway::daemon

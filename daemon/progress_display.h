@@ -33,7 +33,6 @@ class ProgressDisplay {
   std::atomic<bool> stop_{false};
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  int drawn_lines_ = 0;
   std::thread thread_;
 };
 

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 
 #include "common/log.h"
 
@@ -28,10 +27,7 @@ void StreamLagDisplay::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  if (tty_) {
-    std::fputs("\n", stderr);
-    log::set_status_line_active(false);
-  }
+  if (tty_) log::end_status();
 }
 
 void StreamLagDisplay::loop() {
@@ -46,8 +42,7 @@ void StreamLagDisplay::loop() {
     if (!tty_ && ++ticks % 40 != 0) continue;
     const std::string line = render_();
     if (tty_) {
-      log::set_status_line_active(true);
-      std::fprintf(stderr, "\r\x1b[2Kstreaming %s: %s", task_.c_str(), line.c_str());
+      log::draw_status("streaming " + task_ + ": " + line);
     } else {
       kLog.info("streaming", {{"task", task_}, {"status", line}});
     }

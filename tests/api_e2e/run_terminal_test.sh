@@ -40,7 +40,7 @@ screen=$(cat "$SCRATCH/tty.log")
 expect_contains "a bar for the table, full once loaded" \
   "public.t    [########################] 100%  20.0k/20.0k rows" "$screen"
 expect_contains "with its rate" "rows/s  done" "$screen"
-expect_contains "bars are redrawn in place" $'\x1b[2K' "$screen"
+expect_contains "the status line is redrawn in place" $'\r\x1b[Jstreaming term: applied' "$screen"
 expect_contains "then the stream's line with transactions and lag" " txns " "$screen"
 expect_contains "and the lag" "  lag " "$screen"
 if grep -aqE 'lag [0-9.]+sts=' "$SCRATCH/tty.log"; then
@@ -49,7 +49,7 @@ else
   pass "log lines clear the status line first, never share its row"
 fi
 expect_contains "the stop's log line starts on a cleared row" \
-  $'\r\x1b[2Kts=' "$screen"
+  $'\r\x1b[Jts=' "$screen"
 case "$screen" in
   *'msg="full load progress"'*) fail "on a terminal the progress is drawn, not logged" ;;
   *) pass "on a terminal the progress is drawn, not logged" ;;

@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -49,4 +55,38 @@ TEST_CASE("Level names parse both ways") {
   CHECK(log::parse_level("warning") == log::Level::kWarn);
   CHECK_FALSE(log::parse_level("verbose").has_value());
   CHECK(std::string(log::level_name(log::Level::kError)) == "error");
+}
+
+TEST_CASE("Log lines erase the terminal status block, and the next draw puts it back below") {
+  char path[] = "/tmp/tideway_log_status_XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  const int saved = ::dup(STDERR_FILENO);
+  REQUIRE(::dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+  log::draw_status("bar 1\nbar 2\n");
+  log::draw_status("bar 1 50%\nbar 2 60%\n");  // replaces the two rows
+  log::write(log::Level::kWarn, "test", "retrying", {});
+  log::draw_status("streaming x: lag 0.1s");  // below the log line, no newline
+  log::draw_status("streaming x: lag 0.0s");
+  log::write(log::Level::kInfo, "test", "stopping", {});
+  log::draw_status("streaming x: lag 0.0s");
+  log::end_status();  // stays on screen; the next line starts below it
+  log::write(log::Level::kInfo, "test", "stopped", {});
+  REQUIRE(::dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+  ::close(saved);
+  std::ifstream in(path, std::ios::binary);
+  std::string screen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::close(fd);
+  ::unlink(path);
+  screen = std::regex_replace(screen, std::regex("ts=[^ ]+ "), "");
+  CHECK(screen ==
+        "bar 1\nbar 2\n"
+        "\x1b[2A\r\x1b[J" "bar 1 50%\nbar 2 60%\n"
+        "\x1b[2A\r\x1b[J" "level=warn component=test msg=retrying\n"
+        "streaming x: lag 0.1s"
+        "\r\x1b[J" "streaming x: lag 0.0s"
+        "\r\x1b[J" "level=info component=test msg=stopping\n"
+        "streaming x: lag 0.0s"
+        "\n"
+        "level=info component=test msg=stopped\n");
 }
