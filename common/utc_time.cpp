@@ -37,6 +37,10 @@ std::string utc_now_millis() {
 
 std::string utc_now_seconds() { return format_utc(std::time(nullptr), Form::kDateTimeZ); }
 
+std::string utc_seconds(std::int64_t unix_seconds) {
+  return format_utc(static_cast<std::time_t>(unix_seconds), Form::kDateTimeZ);
+}
+
 std::string utc_today() { return format_utc(std::time(nullptr), Form::kDate); }
 
 }  // namespace tideway

@@ -55,6 +55,7 @@ class MyStreamRun final : public StreamRun {
     f.changes_applied = status_.changes_applied;
     f.transactions_applied = status_.transactions_applied;
     f.reconnects = status_.reconnects;
+    f.interruption = status_.interruption.view();
     f.checkpoint_age_seconds = checkpoint_clock_.age_seconds(
         std::max(f.checkpointed_number, position_number(status_.idle_position())));
     return f;

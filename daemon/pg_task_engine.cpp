@@ -44,6 +44,7 @@ class PgStreamRun final : public StreamRun {
     f.changes_applied = status_.changes_applied;
     f.transactions_applied = status_.transactions_applied;
     f.reconnects = status_.reconnects;
+    f.interruption = status_.interruption.view();
     f.streaming_in_progress = status_.streaming_in_progress;
     f.spool_bytes = status_.spool_bytes;
     f.streamed_open = status_.streamed_open;

@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "replication/core/apply_stats.h"
+#include "replication/core/stream_interruption.h"
 #include "replication/core/load_progress.h"
 #include "replication/core/task_spec.h"
 #include "replication/core/validation_report.h"
@@ -38,6 +39,8 @@ struct StreamFigures {
   std::int64_t oldest_pending_commit_us = 0;   // 0: nothing taken from the stream unapplied
   std::int64_t changes_applied = 0, transactions_applied = 0;
   int reconnects = 0;
+  /// Why the stream is reconnecting now, or last was (replication/core/stream_interruption.h).
+  replication::StreamInterruption::View interruption;
   /// PostgreSQL 14+: transactions the source streams while in progress (protocol 2),
   /// spooled to local disk until they commit. All zero/false otherwise.
   bool streaming_in_progress = false;

@@ -5,9 +5,23 @@
 
 #include <fmt/format.h>
 
+#include "common/utc_time.h"
 #include "daemon/task_spec_json.h"
 
 namespace tideway::daemon {
+namespace {
+
+/// null fields until the stream has been interrupted once.
+nlohmann::json interruption_json(const replication::StreamInterruption::View& i) {
+  return {{"reconnecting", i.reconnecting},
+          {"last_error", i.last_error.empty() ? nlohmann::json() : nlohmann::json(i.last_error)},
+          {"last_error_at", i.last_error_us == 0
+                                ? nlohmann::json()
+                                : nlohmann::json(utc_seconds(i.last_error_us / 1'000'000))}};
+}
+
+}  // namespace
+
 nlohmann::json task_view_json(const TaskView& v) {
   nlohmann::json tables = nlohmann::json::array();
   for (const auto& t : v.tables) {
@@ -40,6 +54,7 @@ nlohmann::json task_view_json(const TaskView& v) {
             {"changes_applied", v.stream.changes_applied},
             {"transactions_applied", v.stream.transactions_applied},
             {"reconnects", v.stream.reconnects},
+            {"interruption", interruption_json(v.stream.interruption)},
             {"in_progress",
              {{"enabled", v.stream.streaming_in_progress},
               {"spool_bytes", v.stream.spool_bytes},

@@ -247,6 +247,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, MyStreamStatus& 
   }
   status.started_by_gtid = (*reader)->started_by_gtid();
   if (status.started_by_gtid) (*applier)->started_after_gtids();
+  status.interruption.resumed();
   kLog.info("streaming", {{"task", spec.id},
                           {"from", start.to_string()},
                           {"by", status.started_by_gtid ? "gtid" : "file"},
@@ -369,6 +370,7 @@ Status run_mysql_stream(const TaskSpec& task_spec, storage::StateStore& store,
       return s;
     }
     status.reconnects += 1;
+    status.interruption.interrupted(s.message());
     const auto backoff = std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
     kLog.warn("stream interrupted; reconnecting from the last checkpoint",
               {{"task", spec.id},

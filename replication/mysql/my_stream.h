@@ -27,6 +27,7 @@
 
 #include "common/error.h"
 #include "replication/core/apply_stats.h"
+#include "replication/core/stream_interruption.h"
 #include "replication/core/task_spec.h"
 #include "replication/mysql/my_applier.h"
 #include "replication/mysql/my_position.h"
@@ -66,6 +67,7 @@ class MyStreamStatus {
   std::atomic<std::int64_t> changes_applied{0};
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
+  StreamInterruption interruption;  // why it is reconnecting, if it is
   std::atomic<bool> target_binlog_disabled{false};  // sql_log_bin = 0 took effect
   std::atomic<bool> started_by_gtid{false};         // the current session's dump started by GTID
   ApplyStats apply;  // committed changes per table and operation, batch figures

@@ -418,6 +418,7 @@ Status run_session(const TaskSpec& spec, LoadStateStore& state, StreamStatus& st
                                       spec.postgres.publication_name, start, reader_options);
   if (!reader.ok()) return std::move(reader).error();
   status.streaming_in_progress = (*reader)->streaming();
+  status.interruption.resumed();
   kLog.info("streaming", {{"task", spec.id}, {"slot", spec.postgres.slot_name},
                           {"from", start.to_string()},
                           {"protocol", static_cast<std::int64_t>((*reader)->protocol_version())},
@@ -545,6 +546,7 @@ Status run_stream(const TaskSpec& spec, storage::StateStore& store, StreamStatus
       return s;
     }
     status.reconnects += 1;
+    status.interruption.interrupted(s.message());
     const auto backoff = std::chrono::seconds(std::min(30, 1 << std::min(failures, 5)));
     kLog.warn("stream interrupted; reconnecting from the last checkpoint",
               {{"task", spec.id}, {"attempt", failures}, {"backoff_seconds", backoff.count()},

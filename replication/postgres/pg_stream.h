@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "replication/core/apply_stats.h"
+#include "replication/core/stream_interruption.h"
 #include "replication/core/task_spec.h"
 #include "storage/state_store.h"
 
@@ -58,6 +59,7 @@ struct StreamStatus {
   std::atomic<std::int64_t> changes_applied{0};
   std::atomic<std::int64_t> transactions_applied{0};
   std::atomic<int> reconnects{0};
+  StreamInterruption interruption;  // why it is reconnecting, if it is
   ApplyStats apply;  // committed changes per table and operation, batch figures
   /// The apply sessions run with session_replication_role = replica.
   std::atomic<bool> replica_role{false};

@@ -30,6 +30,8 @@ wait_state life streaming
 body=$(api GET /v1/tasks/life)
 expect_eq "full load progress for pgbench_accounts" "100000" \
   "$(jq -r '.full_load.tables[] | select(.table == "public.pgbench_accounts") | .rows_done' <<<"$body")"
+expect_eq "a healthy stream is not reconnecting and has no interruption on record" \
+  'false null null' "$(jq -r '.stream.interruption | "\(.reconnecting) \(.last_error) \(.last_error_at)"' <<<"$body")"
 
 body=$(api POST /v1/tasks/life/pause)
 expect_contains "pause answers with the new state" '"state":"paused"' "$body"

@@ -63,6 +63,11 @@ TEST_CASE("A replica connection dropped by the source is resumed from the checkp
   db.source_sql("INSERT INTO t VALUES (4, 4); UPDATE t SET v = 10 WHERE id = 1");
   REQUIRE(db.sync(180));
   CHECK(db.status().reconnects >= 1);
+  // The status says why it reconnected, and that it streams again.
+  const auto cut = db.status().interruption.view();
+  CHECK_FALSE(cut.reconnecting);
+  CHECK_FALSE(cut.last_error.empty());
+  CHECK(cut.last_error_us > 0);
   require_identical(db, {"t", "stream_marker"});
   REQUIRE(db.stop().ok());
 }

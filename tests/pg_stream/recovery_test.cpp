@@ -32,6 +32,12 @@ TEST_CASE("A stream whose source or target connection is cut reconnects and lose
   REQUIRE(h.sync());
   CHECK(h.status().reconnects.load() >= 1);
   const int after_source = h.status().reconnects.load();
+  // The status says why it reconnected, and that it streams again.
+  const auto source_cut = h.status().interruption.view();
+  CHECK_FALSE(source_cut.reconnecting);
+  INFO("last error: " << source_cut.last_error);
+  CHECK(source_cut.last_error.find("administrator command") != std::string::npos);
+  CHECK(source_cut.last_error_us > 0);
 
   // The target ends our apply session.
   CHECK(db.target_value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -41,6 +47,13 @@ TEST_CASE("A stream whose source or target connection is cut reconnects and lose
   db.source_sql("UPDATE t SET v = v + 1000 WHERE id BETWEEN 40 AND 60");
   REQUIRE(h.sync());
   CHECK(h.status().reconnects.load() > after_source);
+  const auto target_cut = h.status().interruption.view();
+  CHECK_FALSE(target_cut.reconnecting);
+  INFO("last error: " << target_cut.last_error);
+  // It names the side that failed: the target's endpoint.
+  CHECK(target_cut.last_error.find(h.spec().target.describe()) != std::string::npos);
+  CHECK(target_cut.last_error.find(h.spec().source.describe()) == std::string::npos);
+  CHECK(target_cut.last_error_us >= source_cut.last_error_us);
 
   REQUIRE(h.stop_stream().ok());
   test::require_identical(db, {"t", "stream_marker"});
