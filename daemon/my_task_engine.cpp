@@ -63,6 +63,10 @@ class MyStreamRun final : public StreamRun {
 
   replication::ApplyFigures apply_figures() const override { return status_.apply.figures(); }
 
+  void on_interruption(replication::StreamInterruption::Listener listener) override {
+    status_.interruption.set_listener(std::move(listener));
+  }
+
   bool reached(const std::string& point) const override {
     const auto target = BinlogPosition::parse(point);
     if (!target) return false;

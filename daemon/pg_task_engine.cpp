@@ -56,6 +56,10 @@ class PgStreamRun final : public StreamRun {
 
   replication::ApplyFigures apply_figures() const override { return status_.apply.figures(); }
 
+  void on_interruption(replication::StreamInterruption::Listener listener) override {
+    status_.interruption.set_listener(std::move(listener));
+  }
+
   bool reached(const std::string& point) const override {
     auto lsn = Lsn::parse(point);
     return lsn && status_.checkpointed_lsn.load() >= lsn->value;

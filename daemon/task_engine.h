@@ -75,6 +75,10 @@ class StreamRun {
   /// True once every source transaction committed before `point` (from
   /// TaskEngine::mark_cutover_point) is applied on the target and checkpointed.
   virtual bool reached(const std::string& point) const = 0;
+  /// Called on the stream's thread when a session fails and the stream reconnects
+  /// (interrupted = true, with the error), and when it streams again (false). Set before
+  /// run().
+  virtual void on_interruption(replication::StreamInterruption::Listener listener) = 0;
 };
 
 struct LoadSummary {

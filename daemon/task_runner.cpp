@@ -28,7 +28,20 @@ TaskRunner::TaskRunner(replication::TaskSpec spec, storage::StateStore& store, J
   auto engine = make_task_engine(spec_, store_);
   if (engine.ok()) {
     engine_ = std::move(engine).value();
-    if (spec_.mode != replication::TaskMode::kFullLoad) stream_ = engine_->new_stream();
+    if (spec_.mode != replication::TaskMode::kFullLoad) {
+      stream_ = engine_->new_stream();
+      // In the journal too, so GET /events and the migration report show each outage.
+      stream_->on_interruption([this](bool interrupted, const std::string& error) {
+        if (interrupted) {
+          journal_.record(spec_.id, log::Level::kWarn, "stream",
+                          "change stream interrupted; reconnecting from the last checkpoint",
+                          {{"error", error}});
+        } else {
+          journal_.record(spec_.id, log::Level::kInfo, "stream",
+                          "change stream resumed after an interruption");
+        }
+      });
+    }
   } else {
     engine_error_ = std::move(engine).error();
   }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -19,20 +20,33 @@ class StreamInterruption {
     std::int64_t last_error_us = 0;  // when it happened (Unix microseconds); 0 if none
   };
 
+  /// Told of each interruption and of each resumption after one (the daemon journals
+  /// them). Set before the stream runs; called on the stream's thread.
+  using Listener = std::function<void(bool interrupted, const std::string& error)>;
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
   /// A session ended with `error`; the stream reconnects from its checkpoint.
   void interrupted(std::string error) {
     const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    std::lock_guard lock(mutex_);
-    view_.reconnecting = true;
-    view_.last_error = std::move(error);
-    view_.last_error_us = now;
+    {
+      std::lock_guard lock(mutex_);
+      view_.reconnecting = true;
+      view_.last_error = error;
+      view_.last_error_us = now;
+    }
+    if (listener_) listener_(true, error);
   }
   /// A new session streams again; the last error stays for the record.
   void resumed() {
-    std::lock_guard lock(mutex_);
-    view_.reconnecting = false;
+    bool was_reconnecting = false;
+    {
+      std::lock_guard lock(mutex_);
+      was_reconnecting = view_.reconnecting;
+      view_.reconnecting = false;
+    }
+    if (was_reconnecting && listener_) listener_(false, {});
   }
   View view() const {
     std::lock_guard lock(mutex_);
@@ -42,6 +56,7 @@ class StreamInterruption {
  private:
   mutable std::mutex mutex_;
   View view_;
+  Listener listener_;
 };
 
 }  // namespace tideway::replication
