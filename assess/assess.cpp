@@ -22,21 +22,6 @@ namespace {
 using replication::Endpoint;
 using replication::Engine;
 
-/// Findings about what only a change stream needs: a slot, a binlog reader's grants and
-/// settings, a way to replicate updates and deletes (pg_source_checks.cpp and
-/// my_source_checks.cpp check the same only when the task streams).
-bool stream_prerequisite(const std::string& id) {
-  static const char* const kIds[] = {
-      "pg.wal_level",          "pg.replication_slots",         "pg.wal_senders",
-      "pg.replication_role",   "pg.no_replica_identity",       "mysql.log_bin",
-      "mysql.binlog_format",   "mysql.binlog_row_image",       "mysql.server_id",
-      "mysql.grant.replication_slave", "mysql.grant.replication_client",
-      "aurora.binlog_retention"};
-  for (const char* k : kIds) {
-    if (id == k) return true;
-  }
-  return false;
-}
 
 
 Result<std::string> percent_decode(const std::string& text, const char* what) {
@@ -317,7 +302,7 @@ Result<Assessment> assess_task(const replication::TaskSpec& spec, int sample_sec
   // stream's prerequisites too), so what only the stream needs must not block it; the
   // finding stays, as information for a later change-data-capture task.
   for (Finding& f : a->findings) {
-    if (f.severity == Severity::kBlocker && stream_prerequisite(f.id)) {
+    if (f.severity == Severity::kBlocker && f.stream_only) {
       f.severity = Severity::kInfo;
       f.why += " (only the change stream needs this; this task's mode is full_load)";
     }

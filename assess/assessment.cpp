@@ -70,6 +70,12 @@ void Assessment::add(std::string id, Severity severity, std::string object, std:
                              std::move(remediation)});
 }
 
+void Assessment::add_stream_prerequisite(std::string id, Severity severity, std::string object,
+                                         std::string why, std::string remediation) {
+  add(std::move(id), severity, std::move(object), std::move(why), std::move(remediation));
+  findings.back().stream_only = true;
+}
+
 std::vector<Finding> blocking_findings(const Assessment& assessment,
                                        const std::vector<std::string>& acknowledged) {
   std::vector<Finding> out;

@@ -30,6 +30,9 @@ struct Finding {
   std::string object;
   std::string why;
   std::string remediation;
+  /// Only a change stream needs it (a slot, binlog access, replica identity): a
+  /// full_load task reads it as information (assess_task).
+  bool stream_only = false;
 };
 
 /// What the target is: from --target-engine ("postgresql:16") or read from a --target
@@ -229,6 +232,9 @@ struct Assessment {
   std::string verdict() const;
   void add(std::string id, Severity severity, std::string object, std::string why,
            std::string remediation);
+  /// add(), for what only a change stream needs (Finding::stream_only).
+  void add_stream_prerequisite(std::string id, Severity severity, std::string object,
+                               std::string why, std::string remediation);
 };
 
 /// The blockers of `assessment` that `acknowledged` (finding ids, or "id:object" for one

@@ -327,7 +327,7 @@ Status check_health(MyConnection& conn, const std::vector<std::string>& schemas,
     const std::string problem = problem_about(req.start);
     add_check(out, req.id, get(req.variable).value_or(""), problem.empty() ? "ok" : "fail", problem);
     if (!problem.empty()) {
-      out.add(req.id, Severity::kBlocker, "server", problem,
+      out.add_stream_prerequisite(req.id, Severity::kBlocker, "server", problem,
               fmt::format("change {} as described, then assess again", req.variable));
     }
   }
@@ -380,7 +380,7 @@ Status check_health(MyConnection& conn, const std::vector<std::string>& schemas,
       retention = std::atof(hours->text(0, 0).c_str()) * 3600;
     } else {
       retention = 300;  // Aurora purges unreplicated binlogs within minutes without it
-      out.add("aurora.binlog_retention", Severity::kBlocker, "server",
+      out.add_stream_prerequisite("aurora.binlog_retention", Severity::kBlocker, "server",
               "'binlog retention hours' is not set: Aurora purges binlogs within minutes, "
               "before a full load ends and the stream can read them",
               "CALL mysql.rds_set_configuration('binlog retention hours', 72)");
@@ -426,7 +426,7 @@ Status check_health(MyConnection& conn, const std::vector<std::string>& schemas,
   auto grant_check = [&](const char* id, bool held, const std::string& what,
                          const std::string& fix) {
     add_check(out, id, held ? "granted" : "missing", held ? "ok" : "fail", held ? "" : what);
-    if (!held) out.add(id, Severity::kBlocker, user, what, fix);
+    if (!held) out.add_stream_prerequisite(id, Severity::kBlocker, user, what, fix);
   };
   grant_check("mysql.grant.replication_slave", grants.has("REPLICATION SLAVE"),
               "the user may not read the binlog (REPLICATION SLAVE is missing)",

@@ -253,7 +253,7 @@ Status check_health(PgConnection& conn, const Catalog& cat, Assessment& out) {
   const std::string wal_level = s->text(0, 0);
   add_check(out, "pg.wal_level", wal_level, wal_level == "logical" ? "ok" : "fail", "");
   if (wal_level != "logical") {
-    out.add("pg.wal_level", Severity::kBlocker, "server",
+    out.add_stream_prerequisite("pg.wal_level", Severity::kBlocker, "server",
             "wal_level is '" + wal_level + "': logical decoding needs wal_level = logical",
             "ALTER SYSTEM SET wal_level = logical and restart (Aurora/RDS: "
             "rds.logical_replication = 1 in the parameter group)");
@@ -262,7 +262,7 @@ Status check_health(PgConnection& conn, const Catalog& cat, Assessment& out) {
   add_check(out, "pg.replication_slots", fmt::format("{} free of {}", slots_free, s->as_int(0, 1)),
             slots_free >= 1 ? "ok" : "fail", "");
   if (slots_free < 1) {
-    out.add("pg.replication_slots", Severity::kBlocker, "server",
+    out.add_stream_prerequisite("pg.replication_slots", Severity::kBlocker, "server",
             fmt::format("no free replication slot ({} of max_replication_slots = {} in use)",
                         s->as_int(0, 2), s->as_int(0, 1)),
             "raise max_replication_slots (restart) or drop an unused slot");
@@ -271,7 +271,7 @@ Status check_health(PgConnection& conn, const Catalog& cat, Assessment& out) {
   add_check(out, "pg.wal_senders", fmt::format("{} free of {}", senders_free, s->as_int(0, 3)),
             senders_free >= 1 ? "ok" : "fail", "");
   if (senders_free < 1) {
-    out.add("pg.wal_senders", Severity::kBlocker, "server",
+    out.add_stream_prerequisite("pg.wal_senders", Severity::kBlocker, "server",
             fmt::format("no free WAL sender ({} of max_wal_senders = {} in use)", s->as_int(0, 4),
                         s->as_int(0, 3)),
             "raise max_wal_senders (restart)");
@@ -280,7 +280,7 @@ Status check_health(PgConnection& conn, const Catalog& cat, Assessment& out) {
   add_check(out, "pg.replication_role", replication ? "granted" : "missing",
             replication ? "ok" : "fail", "");
   if (!replication) {
-    out.add("pg.replication_role", Severity::kBlocker, user,
+    out.add_stream_prerequisite("pg.replication_role", Severity::kBlocker, user,
             "the user may not open a replication connection (no REPLICATION attribute, no "
             "rds_replication role)",
             fmt::format("ALTER ROLE {} REPLICATION (Aurora/RDS: GRANT rds_replication TO {})",
@@ -397,7 +397,7 @@ Status collect_postgres(PgConnection& conn, const CollectOptions& options, Asses
   add_check(out, "pg.replica_identity", fmt::format("{} tables without", keyless.size()),
             keyless.empty() ? "ok" : "fail", "");
   for (const auto& t : keyless) {
-    out.add("pg.no_replica_identity", Severity::kBlocker, t,
+    out.add_stream_prerequisite("pg.no_replica_identity", Severity::kBlocker, t,
             "no primary key and REPLICA IDENTITY DEFAULT (or NOTHING): once the table is "
             "published, PostgreSQL itself rejects its UPDATE and DELETE",
             "add a primary key, or ALTER TABLE " + t + " REPLICA IDENTITY FULL");
