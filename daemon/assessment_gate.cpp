@@ -12,7 +12,10 @@ Result<std::optional<GateOutcome>> assess_before_first_load(
     const std::vector<std::string>& acknowledged) {
   replication::LoadStateStore state(store, spec.id);
   auto loaded = state.load_task();
-  if (!loaded.ok()) return std::move(loaded).error();
+  if (!loaded.ok()) {
+    return std::move(loaded).error().with_context("reading task " + spec.id +
+                                                  "'s state before its assessment");
+  }
   if (loaded->has_value()) return std::optional<GateOutcome>();
   auto a = assess::assess_task(spec, 0);
   if (!a.ok()) return std::move(a).error().with_context("assessing the task before its load");

@@ -19,16 +19,16 @@ constexpr std::uint64_t kMaxKeyedSequence = 9'999'999'999'999'999;
 
 }  // namespace
 
-std::uint64_t Journal::next_sequence(const std::string& task) {
+Result<std::uint64_t> Journal::next_sequence(const std::string& task) {
   auto it = last_.find(task);
   if (it == last_.end()) {
     // First entry for this task since the daemon started: continue after the last one
-    // stored (one seek, however long the journal is).
-    std::uint64_t last = 0;
+    // stored (one seek, however long the journal is). When that cannot be read, nothing
+    // is assumed: numbering from 1 would overwrite the task's history.
     auto k = store_.last_key(storage::Family::kJournal, task + "/");
-    if (k.ok() && k->has_value()) {
-      last = std::strtoull((*k)->substr(task.size() + 1).c_str(), nullptr, 10);
-    }
+    if (!k.ok()) return std::move(k).error().with_context("finding the journal's last entry");
+    std::uint64_t last = 0;
+    if (k->has_value()) last = std::strtoull((*k)->substr(task.size() + 1).c_str(), nullptr, 10);
     it = last_.emplace(task, last).first;
   }
   return ++it->second;
@@ -38,15 +38,30 @@ void Journal::record(const std::string& task, log::Level level, const std::strin
                      const std::string& message,
                      std::vector<std::pair<std::string, std::string>> context) {
   std::lock_guard lock(mutex_);
-  const std::uint64_t seq = next_sequence(task);
   if (level == log::Level::kError) ++errors_[task][step];
+  nlohmann::json ctx = nlohmann::json::object();
+  for (const auto& [k, v] : context) ctx[k] = v;
+  // Context values can quote server messages in any bytes: invalid UTF-8 is replaced,
+  // never thrown on (a throw here would take the recording thread down).
+  const std::string ctx_text =
+      ctx.empty() ? std::string()
+                  : ctx.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto next = next_sequence(task);
+  if (!next.ok()) {
+    // The event still reaches the log; only its journal copy is lost, and said so.
+    log::write(level, "task", message,
+               {{"task", task}, {"step", step},
+                {"context", ctx_text}});
+    log::write(log::Level::kError, "task", "journal write skipped",
+               {{"task", task}, {"error", next.error().message}});
+    return;
+  }
+  const std::uint64_t seq = *next;
   nlohmann::json entry = {{"seq", seq},
                           {"time", utc_now_millis()},
                           {"level", log::level_name(level)},
                           {"step", step},
                           {"message", message}};
-  nlohmann::json ctx = nlohmann::json::object();
-  for (const auto& [k, v] : context) ctx[k] = v;
   if (!ctx.empty()) entry["context"] = ctx;
   // Journal entries are history, not state: a lost last entry on power failure is
   // acceptable, a synced write per entry on the hot path is not.
@@ -55,7 +70,7 @@ void Journal::record(const std::string& task, log::Level level, const std::strin
                         storage::Durability::kBuffered);
   log::write(level, "task", message,
              {{"task", task}, {"step", step}, {"journal_seq", seq},
-              {"context", ctx.empty() ? std::string() : ctx.dump()}});
+              {"context", ctx_text}});
   if (!s.ok()) {
     log::write(log::Level::kError, "task", "journal write failed",
                {{"task", task}, {"error", s.message()}});

@@ -42,7 +42,7 @@ class Journal {
   std::map<std::string, std::uint64_t> error_counts(const std::string& task) const;
 
  private:
-  std::uint64_t next_sequence(const std::string& task);
+  Result<std::uint64_t> next_sequence(const std::string& task);
 
   storage::StateStore& store_;
   mutable std::mutex mutex_;

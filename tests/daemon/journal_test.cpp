@@ -67,3 +67,33 @@ TEST_CASE("Journal pages start after the given sequence and continue across rest
   REQUIRE(all.ok());
   CHECK(sequences(*all) == range(1, 251));
 }
+
+TEST_CASE("A journal entry with invalid UTF-8 or an unreadable journal never throws") {
+  test::TempStateStore store;
+  std::vector<std::string> lines;
+  log::set_sink([&](std::string_view l) { lines.emplace_back(l); });
+  daemon::Journal journal(*store);
+  journal.record("orders", log::Level::kWarn, "stream", "interrupted",
+                 {{"error", std::string("server said \xff\xfe")}});
+  auto page = journal.page("orders", 0, 10);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 1);
+  CHECK(page->front().at("context").at("error") == "server said \xEF\xBF\xBD\xEF\xBF\xBD");
+
+  // A journal whose last entry cannot be read is not numbered from 1 again (that would
+  // overwrite its history): the entry goes to the log only, and the log says so.
+  REQUIRE(store->close().ok());
+  journal.record("invoices", log::Level::kInfo, "full_load", "started");
+  log::set_sink(nullptr);
+  bool skipped = false, logged = false;
+  for (const auto& l : lines) {
+    if (l.find("msg=\"journal write skipped\"") != std::string::npos &&
+        l.find("state store is closed") != std::string::npos) {
+      skipped = true;
+    }
+    if (l.find("msg=started") != std::string::npos) logged = true;
+  }
+  INFO(lines.size() << " log lines");
+  CHECK(skipped);
+  CHECK(logged);
+}
