@@ -35,11 +35,11 @@ std::string utc_now_millis() {
                      static_cast<int>(ms.count()));
 }
 
-std::string utc_now_seconds() { return format_utc(std::time(nullptr), Form::kDateTimeZ); }
-
 std::string utc_seconds(std::int64_t unix_seconds) {
   return format_utc(static_cast<std::time_t>(unix_seconds), Form::kDateTimeZ);
 }
+
+std::string utc_now_seconds() { return utc_seconds(std::time(nullptr)); }
 
 std::string utc_today() { return format_utc(std::time(nullptr), Form::kDate); }
 

@@ -34,9 +34,12 @@ Error gate_refusal(const std::string& task, const std::vector<assess::Finding>& 
                                 how_to_accept));
 }
 
-std::string quoted_finding_ids(const std::vector<assess::Finding>& findings) {
+std::string finding_ids(const std::vector<assess::Finding>& findings, bool quoted) {
   std::string ids;
-  for (const auto& f : findings) ids += fmt::format("{}\"{}\"", ids.empty() ? "" : ", ", f.id);
+  for (const auto& f : findings) {
+    if (!ids.empty()) ids += quoted ? ", " : ",";
+    ids += quoted ? "\"" + f.id + "\"" : f.id;
+  }
   return ids;
 }
 

@@ -31,7 +31,8 @@ Result<std::optional<GateOutcome>> assess_before_first_load(
 Error gate_refusal(const std::string& task, const std::vector<assess::Finding>& open,
                    const std::string& how_to_accept);
 
-/// "\"a\", \"b\"": the ids of `findings`, quoted, for the how-to-accept text.
-std::string quoted_finding_ids(const std::vector<assess::Finding>& findings);
+/// The ids of `findings` joined for a how-to-accept text: `"a", "b"` for the API's JSON
+/// body (quoted, ", "), `a,b` for --acknowledge.
+std::string finding_ids(const std::vector<assess::Finding>& findings, bool quoted);
 
 }  // namespace tideway::daemon

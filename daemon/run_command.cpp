@@ -119,11 +119,10 @@ int gate_first_load(const replication::TaskSpec& spec, storage::StateStore& stor
                                      {"why", f.why}, {"remediation", f.remediation}});
   }
   if (!outcome.open_blockers.empty()) {
-    std::string ids;
-    for (const auto& f : outcome.open_blockers) ids += (ids.empty() ? "" : ",") + f.id;
     const Error refusal = gate_refusal(
         spec.id, outcome.open_blockers,
-        fmt::format("--acknowledge {} (or ID:OBJECT for one object)", ids));
+        fmt::format("--acknowledge {} (or ID:OBJECT for one object)",
+                    finding_ids(outcome.open_blockers, false)));
     kLog.error("task refused before its load", {{"task", spec.id}, {"error", refusal.message}});
     return kExitBlocked;
   }

@@ -82,7 +82,7 @@ Status TaskManager::assess_before_load(const std::string& id, const replication:
   }
   return gate_refusal(id, outcome.open_blockers,
                       fmt::format("POST /v1/tasks/{}/start and body {{\"acknowledge\": [{}]}}", id,
-                                  quoted_finding_ids(outcome.open_blockers)));
+                                  finding_ids(outcome.open_blockers, true)));
 }
 
 }  // namespace tideway::daemon
