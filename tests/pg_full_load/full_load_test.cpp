@@ -49,18 +49,30 @@ void seed_shop(test::PgTestDb& db) {
   )");
 }
 
+/// The task `id` on db's pair, loading with `workers` and `chunk_rows`.
+TaskSpec load_spec(test::PgTestDb& db, const std::string& id, int workers,
+                   std::int64_t chunk_rows) {
+  TaskSpec spec = db.task_spec(id);
+  spec.full_load.workers = workers;
+  spec.full_load.chunk_rows = chunk_rows;
+  return spec;
+}
+
+/// One run of the load to its end (nobody stops it), with progress of its own.
+Result<postgres::FullLoadResult> load_to_end(const TaskSpec& spec, storage::StateStore& store) {
+  LoadProgress progress;
+  std::atomic<bool> no_stop{false};
+  return postgres::run_full_load(spec, store, progress, no_stop);
+}
+
 }  // namespace
 
 TEST_CASE("A full load recreates the schema and copies every row exactly") {
   test::PgTestDb db("fl_shop");
   seed_shop(db);
   test::TempStateStore store;
-  TaskSpec spec = db.task_spec("shop");
-  spec.full_load.workers = 3;
-  spec.full_load.chunk_rows = 2000;
-  LoadProgress progress;
-  std::atomic<bool> stop{false};
-  auto result = postgres::run_full_load(spec, *store, progress, stop);
+  const TaskSpec spec = load_spec(db, "shop", 3, 2000);
+  auto result = load_to_end(spec, *store);
   REQUIRE(result.ok());
   CHECK(result->tables == 4);
   CHECK(result->rows == 20000 + 24000 + 3000 + 12000);
@@ -96,7 +108,7 @@ TEST_CASE("A full load recreates the schema and copies every row exactly") {
   CHECK((*task)->phase == TaskPhase::kLoaded);
 
   // A second run finds the load done and copies nothing.
-  auto again = postgres::run_full_load(spec, *store, progress, stop);
+  auto again = load_to_end(spec, *store);
   REQUIRE(again.ok());
   CHECK(again->chunks_copied == 0);
   CHECK(again->rows == 0);
@@ -116,12 +128,7 @@ TEST_CASE("Integer-key chunks are sized from the planner's density, or counted w
   REQUIRE(db.source_value("SELECT relpages FROM pg_class WHERE relname = 'never_analyzed'") == "0");
   REQUIRE(db.source_value("SELECT reltuples FROM pg_class WHERE relname = 'grown'") == "1000");
   test::TempStateStore store;
-  TaskSpec spec = db.task_spec("sizing");
-  spec.full_load.workers = 2;
-  spec.full_load.chunk_rows = 1000;
-  LoadProgress progress;
-  std::atomic<bool> stop{false};
-  auto result = postgres::run_full_load(spec, *store, progress, stop);
+  auto result = load_to_end(load_spec(db, "sizing", 2, 1000), *store);
   REQUIRE(result.ok());
   require_identical(db, {"never_analyzed", "grown"});
 
@@ -141,9 +148,7 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
   test::PgTestDb db("fl_resume");
   seed_shop(db);
   test::TempStateStore store;
-  TaskSpec spec = db.task_spec("resume");
-  spec.full_load.workers = 2;
-  spec.full_load.chunk_rows = 1000;
+  const TaskSpec spec = load_spec(db, "resume", 2, 1000);
 
   // Stop as soon as a few chunks are done: a stop between rows of a chunk rolls that
   // chunk back, the finished ones stay.
@@ -200,9 +205,7 @@ TEST_CASE("A stopped load resumes with only the unfinished chunks, and no row tw
   REQUIRE_FALSE(forgotten_table.empty());
 
   store.reopen();  // as after a process restart
-  LoadProgress second_progress;
-  std::atomic<bool> no_stop{false};
-  auto second = postgres::run_full_load(spec, *store, second_progress, no_stop);
+  auto second = load_to_end(spec, *store);
   REQUIRE(second.ok());
   CHECK(second->chunks_skipped == static_cast<int>(done_chunks));
   CHECK(second->chunks_copied == static_cast<int>(total_chunks - done_chunks));
