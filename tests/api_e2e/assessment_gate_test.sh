@@ -11,12 +11,7 @@ src -d "$DB" -c "CREATE TABLE t (id int PRIMARY KEY, v int)" \
     -c "INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g" \
     -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO $TIDEWAY_PG_SOURCE_USER" \
     -c "CREATE PUBLICATION tideway_gate FOR TABLE t, keyless"
-port=$(free_port)
-write_config "$port"
-start_daemon
-task_json gate > "$SCRATCH/task.json"
-api POST /v1/tasks --data-binary @"$SCRATCH/task.json" >/dev/null
-expect_eq "create answers 201" 201 "$(code)"
+daemon_with_task gate
 for _ in $(seq 1 300); do
   [ "$(api GET /v1/tasks/gate | jq -r .assessment.status)" = done ] && break
   sleep 0.1

@@ -8,11 +8,7 @@ make_databases
 src -d "$DB" -c "CREATE TABLE t (id int PRIMARY KEY, v int)" \
     -c "INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g" \
     -c "CREATE PUBLICATION tideway_abort FOR TABLE t"
-port=$(free_port)
-write_config "$port"
-start_daemon
-task_json abort > "$SCRATCH/task.json"
-api POST /v1/tasks --data-binary @"$SCRATCH/task.json" >/dev/null
+daemon_with_task abort
 api POST /v1/tasks/abort/start >/dev/null
 wait_state abort streaming
 

@@ -40,6 +40,16 @@ task_json() {  # task_json ID [MODE]
       target: {engine: "postgresql", host: "127.0.0.1", port: $tport, database: $db, user: $user, password_file: $tp}}'
 }
 
+# A daemon on a free port holding one new task ID (task_json ID [MODE]), not started.
+daemon_with_task() {  # daemon_with_task ID [MODE]
+  port=$(free_port)
+  write_config "$port"
+  start_daemon
+  task_json "$@" > "$SCRATCH/task.json"
+  api POST /v1/tasks --data-binary @"$SCRATCH/task.json" >/dev/null
+  expect_eq "create of task $1 answers 201" 201 "$(code)"
+}
+
 # api METHOD PATH [curl args]: prints the body; `code` prints its status (api usually
 # runs in a $(...) subshell, so the status is kept in a file, not a variable).
 api() {

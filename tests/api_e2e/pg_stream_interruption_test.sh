@@ -10,12 +10,7 @@ src -d "$DB" -c "CREATE TABLE t (id int PRIMARY KEY, v int)" \
     -c "INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g" \
     -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO $TIDEWAY_PG_SOURCE_USER" \
     -c "CREATE PUBLICATION tideway_cut FOR TABLE t"
-port=$(free_port)
-write_config "$port"
-start_daemon
-task_json cut > "$SCRATCH/task.json"
-api POST /v1/tasks --data-binary @"$SCRATCH/task.json" >/dev/null
-expect_eq "create answers 201" 201 "$(code)"
+daemon_with_task cut
 api POST /v1/tasks/cut/start >/dev/null
 wait_state cut streaming
 
