@@ -24,7 +24,7 @@ wait_for() {  # wait_for WHAT COMMAND...: polls for up to 60 s while the session
   fail "timed out waiting for $what"
 }
 target_rows_are() { [ "$(dstv "SELECT count(*) FROM t" 2>/dev/null || echo 0)" = "$1" ]; }
-screen_shows() { grep -q "$1" "$SCRATCH/tty.log" 2>/dev/null; }
+screen_shows() { grep -qaF "$1" "$SCRATCH/tty.log" 2>/dev/null; }
 
 script -qfec "'$TIDEWAY_BIN' run --task '$SCRATCH/task.yaml' --data-dir '$SCRATCH/state'" \
   "$SCRATCH/tty.log" > /dev/null 2>&1 &
@@ -32,7 +32,11 @@ session=$!
 wait_for "the full load" target_rows_are 20000
 src -d "$DB" -c "INSERT INTO t VALUES (20001, 1)"
 wait_for "the stream to apply a new row" target_rows_are 20001
-wait_for "the stream's status line" screen_shows "streaming term: applied"
+# A first draw follows a log line on a fresh row; a redraw replaces the line in place
+# (every 250 ms while streaming), so wait for one before stopping.
+wait_for "the stream's status line, redrawn in place" \
+  screen_shows $'\r\x1b[Jstreaming term: applied'
+
 pkill -TERM -f "run --task $SCRATCH/task.yaml"
 wait "$session" || fail "tideway run under a terminal did not exit 0 on SIGTERM"
 
